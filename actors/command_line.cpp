@@ -1,0 +1,103 @@
+#include "actors/command_line.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "platform/paths.hpp"
+
+namespace openmfd::actors {
+
+namespace {
+
+constexpr const char* config_file_name = "config.toml";
+
+std::chrono::milliseconds to_ms(double seconds) {
+  return std::chrono::milliseconds{std::llround(seconds * 1000.0)};
+}
+
+// --data-dir decides where the config file is, so it is read before the
+// real parse (which then applies the file under the command line).
+std::filesystem::path pre_scan_data_dir(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--data-dir" && i + 1 < argc)
+      return argv[i + 1];
+    if (arg.rfind("--data-dir=", 0) == 0)
+      return arg.substr(11);
+  }
+  return platform::default_data_dir();
+}
+
+} // namespace
+
+command parse_command_line(int argc, char** argv) {
+  command cmd;
+  auto& cfg = cmd.config;
+  cfg.data_dir = pre_scan_data_dir(argc, argv);
+
+  CLI::App app{"OpenMFD Desktop Server: turns button presses on paired "
+               "tablets into key presses on this PC.",
+               "openmfd-server"};
+  app.set_version_flag("--version", std::string{OPENMFD_VERSION});
+  auto* serve = app.add_subcommand(
+    "serve", "Run the server in the foreground (the default).");
+  serve->fallthrough();
+  app.require_subcommand(0, 1);
+
+  auto config_path = cfg.data_dir / config_file_name;
+  app.set_config("--config", config_path.string(),
+                 "Config file (options as `name = value`)");
+  app.allow_config_extras(CLI::config_extras_mode::error);
+
+  double handshake_s = 10, request_s = 10, idle_s = 120;
+  auto& net = cfg.net;
+  app.add_option("--data-dir", cfg.data_dir,
+                 "Where the server keeps its identity and trust store")
+    ->capture_default_str();
+  app.add_option("--bind", net.bind_address, "Address to listen on")
+    ->capture_default_str();
+  app.add_option("--port", net.port, "TCP port (0: pick a free one)")
+    ->capture_default_str();
+  app.add_option("--log-level", cfg.log_level, "Log detail")
+    ->check(CLI::IsMember(
+      {"trace", "debug", "info", "warn", "error", "critical", "off"}))
+    ->capture_default_str();
+  app.add_option("--max-connections", net.max_connections,
+                 "Connections open at once")
+    ->check(CLI::Range(1, 1'000'000))
+    ->capture_default_str();
+  app.add_option("--handshake-timeout", handshake_s,
+                 "Seconds allowed for the TLS handshake")
+    ->check(CLI::Range(0.05, 3600.0))
+    ->capture_default_str();
+  app.add_option("--request-timeout", request_s,
+                 "Seconds allowed to send one whole request")
+    ->check(CLI::Range(0.05, 3600.0))
+    ->capture_default_str();
+  app.add_option("--idle-timeout", idle_s,
+                 "Seconds a connection may sit between requests")
+    ->check(CLI::Range(0.05, 86400.0))
+    ->capture_default_str();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    cmd.what = command::kind::exit;
+    cmd.exit_code = app.exit(e);
+    return cmd;
+  }
+  net.handshake_timeout = to_ms(handshake_s);
+  net.request_timeout = to_ms(request_s);
+  net.idle_timeout = to_ms(idle_s);
+  if (cfg.data_dir.empty()) {
+    std::cerr << "no home folder to put the data dir in: pass --data-dir\n";
+    cmd.what = command::kind::exit;
+    cmd.exit_code = 2;
+  }
+  return cmd;
+}
+
+} // namespace openmfd::actors

@@ -1,0 +1,32 @@
+#pragma once
+
+// The command line and config file of `openmfd-server` (DESIGN §5).
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "net/server.hpp"
+
+namespace openmfd::actors {
+
+/// Everything `serve` needs, after defaults, config file and command line.
+struct server_config {
+  std::filesystem::path data_dir;
+  std::string log_level = "info";
+  net::server_options net;
+};
+
+/// What the command line asks for.
+struct command {
+  enum class kind { serve, exit } what = kind::serve;
+  int exit_code = 0; ///< for kind::exit (--help, --version, errors)
+  server_config config;
+};
+
+/// Parses `argv`, reading `<data-dir>/config.toml` when present (the command
+/// line wins). Prints help, version or errors itself.
+command parse_command_line(int argc, char** argv);
+
+} // namespace openmfd::actors

@@ -1,0 +1,163 @@
+// The TLS acceptor: accepts connections, enforces the connection cap, and
+// tracks live connections so that shutdown can reach them.
+
+#include <unordered_map>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "net/http_connection.hpp"
+#include "net/io_runtime.hpp"
+#include "net/log.hpp"
+#include "net/server.hpp"
+#include "net/tls_context.hpp"
+
+namespace openmfd::net {
+
+namespace asio = boost::asio;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+class tls_acceptor final : public acceptor_port,
+                           public connection_registry,
+                           public std::enable_shared_from_this<tls_acceptor> {
+public:
+  tls_acceptor(asio::io_context& io, std::shared_ptr<ssl::context> tls,
+               server_options options)
+    : io_(io), strand_(asio::make_strand(io)), acceptor_(strand_),
+      retry_timer_(strand_), tls_(std::move(tls)),
+      options_(std::move(options)) {}
+
+  bool bind(std::string& error) {
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(options_.bind_address, ec);
+    if (ec) {
+      error = "--bind " + options_.bind_address + ": not an IP address";
+      return false;
+    }
+    tcp::endpoint endpoint{address, options_.port};
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec)
+      acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec)
+      acceptor_.bind(endpoint, ec);
+    if (!ec)
+      acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      error = "cannot listen on " + options_.bind_address + ":"
+              + std::to_string(options_.port) + ": " + ec.message();
+      return false;
+    }
+    port_ = acceptor_.local_endpoint(ec).port();
+    return true;
+  }
+
+  void start(std::shared_ptr<request_sink> sink) override {
+    asio::post(strand_, [self = shared_from_this(), sink = std::move(sink)] {
+      self->sink_ = sink;
+      self->accept();
+    });
+  }
+
+  void close() override {
+    asio::post(strand_, [self = shared_from_this()] {
+      self->closing_ = true;
+      boost::system::error_code ignored;
+      self->acceptor_.close(ignored);
+      self->retry_timer_.cancel();
+      for (auto& [id, weak] : self->live_)
+        if (auto conn = weak.lock())
+          conn->shutdown();
+    });
+  }
+
+  std::uint16_t port() const noexcept override { return port_; }
+
+  void forget(std::uint64_t id) override {
+    // Runs from a connection's destructor on any thread: hop to our strand.
+    asio::post(strand_, [self = shared_from_this(), id] {
+      self->live_.erase(id);
+      if (self->at_cap_ && self->live_.size() < self->options_.max_connections) {
+        self->at_cap_ = false;
+        log().info("below the connection limit again; accepting");
+      }
+    });
+  }
+
+private:
+  void accept() {
+    if (closing_)
+      return;
+    acceptor_.async_accept(
+      asio::make_strand(io_),
+      [self = shared_from_this()](boost::system::error_code ec,
+                                  tcp::socket socket) {
+        self->on_accept(ec, std::move(socket));
+      });
+  }
+
+  void on_accept(boost::system::error_code ec, tcp::socket socket) {
+    if (closing_)
+      return;
+    if (ec) {
+      // Out of file descriptors and the like: back off instead of spinning.
+      log().warn("accept failed: {}", ec.message());
+      retry_timer_.expires_after(std::chrono::milliseconds{100});
+      retry_timer_.async_wait([self = shared_from_this()](auto wait_ec) {
+        if (!wait_ec)
+          self->accept();
+      });
+      return;
+    }
+    if (live_.size() >= options_.max_connections) {
+      if (!at_cap_) {
+        at_cap_ = true;
+        log().warn("connection limit ({}) reached; refusing new connections",
+                   options_.max_connections);
+      }
+      boost::system::error_code ignored;
+      socket.close(ignored);
+      return accept();
+    }
+    auto id = ++next_id_;
+    auto conn = std::make_shared<http_connection>(
+      std::move(socket), *tls_, options_, sink_, shared_from_this(), id);
+    live_.emplace(id, conn);
+    conn->start();
+    accept();
+  }
+
+  asio::io_context& io_;
+  asio::strand<asio::io_context::executor_type> strand_;
+  tcp::acceptor acceptor_;
+  asio::steady_timer retry_timer_;
+  std::shared_ptr<ssl::context> tls_;
+  server_options options_;
+  std::shared_ptr<request_sink> sink_;
+  std::unordered_map<std::uint64_t, std::weak_ptr<tracked_connection>> live_;
+  std::uint64_t next_id_ = 0;
+  std::uint16_t port_ = 0;
+  bool closing_ = false;
+  bool at_cap_ = false;
+};
+
+} // namespace
+
+listen_result listen_tls(io_runtime& io, const tls_identity& identity,
+                         const server_options& options) {
+  listen_result result;
+  auto tls = make_tls_context(identity, result.error);
+  if (!tls)
+    return result;
+  auto acceptor = std::make_shared<tls_acceptor>(io.context(), std::move(tls),
+                                                 options);
+  if (acceptor->bind(result.error))
+    result.acceptor = std::move(acceptor);
+  return result;
+}
+
+} // namespace openmfd::net

@@ -1,0 +1,109 @@
+#pragma once
+
+// One TLS connection serving HTTP/1.1 requests one at a time. Internal to
+// net/: the rest of the program sees only exchange_port.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include "net/ports.hpp"
+#include "net/server.hpp"
+
+namespace openmfd::net {
+
+class http_exchange;
+
+/// What the acceptor knows of a live connection: it can ask it to finish.
+class tracked_connection {
+public:
+  virtual ~tracked_connection() = default;
+  /// Close once the response in progress (if any) is written.
+  virtual void shutdown() = 0;
+};
+
+/// Told when a connection ends, so the acceptor can count and forget it.
+class connection_registry {
+public:
+  virtual ~connection_registry() = default;
+  virtual void forget(std::uint64_t id) = 0;
+};
+
+class http_connection final
+  : public tracked_connection,
+    public std::enable_shared_from_this<http_connection> {
+public:
+  using tls_stream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+
+  http_connection(boost::asio::ip::tcp::socket socket,
+                  boost::asio::ssl::context& tls, const server_options& options,
+                  std::shared_ptr<request_sink> sink,
+                  std::shared_ptr<connection_registry> registry,
+                  std::uint64_t id);
+  ~http_connection() override;
+
+  /// Starts the TLS handshake; runs on the connection's strand.
+  void start();
+  void shutdown() override;
+
+  /// Called (on any thread) by the exchange for `exchange_id`.
+  void respond(std::uint64_t exchange_id, protocol::http_response res);
+  /// Registers the abort callback of `exchange_id` (any thread).
+  void on_abort(std::uint64_t exchange_id, std::function<void()> fn);
+
+private:
+  enum class phase {
+    handshaking,
+    idle,              // waiting for a request's first byte
+    reading,           // a request is being read
+    awaiting_response, // the request went to the sink
+    writing,
+    closed,
+  };
+
+  void on_handshake(boost::beast::error_code ec);
+  void read_next();
+  void on_first_bytes(boost::beast::error_code ec, std::size_t n);
+  void read_header();
+  void on_header(boost::beast::error_code ec, std::size_t);
+  void on_request(boost::beast::error_code ec, std::size_t);
+  void read_ahead();
+  void on_read_ahead(boost::beast::error_code ec, std::size_t n);
+  void handle_read_error(boost::beast::error_code ec);
+  void write(protocol::http_response res, bool keep_alive);
+  void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t);
+  void client_gone();
+  void close();
+  void fail(boost::beast::error_code ec, const char* where);
+  boost::beast::tcp_stream& tcp() noexcept;
+
+  tls_stream stream_;
+  const server_options& options_;
+  std::shared_ptr<request_sink> sink_;
+  std::shared_ptr<connection_registry> registry_;
+  std::uint64_t id_;
+  std::string remote_address_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<boost::beast::http::request_parser<
+    boost::beast::http::string_body>>
+    parser_;
+  boost::beast::http::response<boost::beast::http::string_body> response_;
+  phase phase_ = phase::handshaking;
+  bool shutting_down_ = false;
+  bool read_ahead_pending_ = false;
+  std::uint64_t exchange_id_ = 0; ///< the request awaiting its response
+  std::function<void()> abort_fn_;
+};
+
+} // namespace openmfd::net

@@ -1,0 +1,93 @@
+#include "net/io_runtime.hpp"
+
+#include <condition_variable>
+#include <csignal>
+#include <mutex>
+#include <optional>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <spdlog/spdlog.h>
+
+namespace openmfd::net {
+
+namespace asio = boost::asio;
+
+struct io_runtime::impl {
+  asio::io_context context{1};
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>>
+    guard{context.get_executor()};
+  asio::signal_set signals{context};
+  std::function<void(int)> on_signal;
+  // Lets drain() wait for the threads with a deadline (join has none).
+  std::mutex mutex;
+  std::condition_variable finished_cv;
+  unsigned finished = 0;
+};
+
+io_runtime::io_runtime(unsigned threads) : impl_(std::make_unique<impl>()) {
+  for (unsigned i = 0; i < threads; ++i)
+    threads_.emplace_back([this] { run_thread(); });
+}
+
+io_runtime::~io_runtime() {
+  drain(std::chrono::milliseconds{0});
+}
+
+void io_runtime::run_thread() {
+  for (;;) {
+    // An exception escaping a handler is a bug; log it and keep serving the
+    // other connections rather than taking the whole server down.
+    try {
+      impl_->context.run();
+      break;
+    } catch (const std::exception& e) {
+      spdlog::error("io thread: unexpected exception: {}", e.what());
+    }
+  }
+  std::lock_guard<std::mutex> lock{impl_->mutex};
+  ++impl_->finished;
+  impl_->finished_cv.notify_all();
+}
+
+asio::io_context& io_runtime::context() noexcept {
+  return impl_->context;
+}
+
+void io_runtime::on_termination_signal(std::function<void(int)> fn) {
+  impl_->on_signal = std::move(fn);
+  impl_->signals.add(SIGINT);
+  impl_->signals.add(SIGTERM);
+  arm_signals();
+}
+
+void io_runtime::arm_signals() {
+  // Re-armed after each signal, so a second Ctrl-C is handled too.
+  impl_->signals.async_wait(
+    [this](const boost::system::error_code& ec, int number) {
+      if (ec)
+        return;
+      impl_->on_signal(number);
+      arm_signals();
+    });
+}
+
+void io_runtime::drain(std::chrono::milliseconds limit) {
+  if (threads_.empty())
+    return;
+  boost::system::error_code ignored;
+  impl_->signals.cancel(ignored);
+  impl_->guard.reset();
+  {
+    std::unique_lock<std::mutex> lock{impl_->mutex};
+    auto all_done = [this] { return impl_->finished == threads_.size(); };
+    if (!impl_->finished_cv.wait_for(lock, limit, all_done))
+      impl_->context.stop(); // abandon what is still pending
+  }
+  for (auto& t : threads_)
+    t.join();
+  threads_.clear();
+}
+
+} // namespace openmfd::net

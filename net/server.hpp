@@ -1,0 +1,51 @@
+#pragma once
+
+// The HTTPS server: a TLS acceptor and its HTTP connections. Asio-free, so
+// the composition root can start it without including Asio.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "net/identity_store.hpp"
+#include "net/ports.hpp"
+
+namespace openmfd::net {
+
+class io_runtime;
+
+/// Limits every connection lives under (DESIGN §7).
+struct server_options {
+  std::string bind_address = "0.0.0.0";
+  std::uint16_t port = 6789;
+  /// Connections open at once; past it new ones are closed at accept.
+  std::size_t max_connections = 512;
+  /// From TCP accept to a finished TLS handshake.
+  std::chrono::milliseconds handshake_timeout{10'000};
+  /// From a request's first byte to its last.
+  std::chrono::milliseconds request_timeout{10'000};
+  /// How long a connection may sit with no request in progress.
+  std::chrono::milliseconds idle_timeout{120'000};
+  /// To write one response to a client that does not read.
+  std::chrono::milliseconds write_timeout{30'000};
+  std::size_t header_limit = 8 * 1024;
+  /// The body limit for a request path (default: 4 KiB everywhere).
+  std::function<std::size_t(std::string_view path)> body_limit;
+};
+
+/// The listener's outcome: the acceptor, or why it could not listen.
+struct listen_result {
+  std::shared_ptr<acceptor_port> acceptor;
+  std::string error;
+};
+
+/// Binds `options.bind_address:options.port` and prepares TLS with
+/// `identity`; nothing is accepted until `acceptor->start(sink)`.
+listen_result listen_tls(io_runtime& io, const tls_identity& identity,
+                         const server_options& options);
+
+} // namespace openmfd::net

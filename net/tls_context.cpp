@@ -1,0 +1,42 @@
+#include "net/tls_context.hpp"
+
+#include <openssl/ssl.h>
+
+namespace openmfd::net {
+
+namespace ssl = boost::asio::ssl;
+
+namespace {
+
+// TLS 1.2 suites for our ECDSA certificate: ECDHE key exchange and AEAD only.
+constexpr const char* tls12_ciphers = "ECDHE-ECDSA-AES128-GCM-SHA256:"
+                                      "ECDHE-ECDSA-AES256-GCM-SHA384:"
+                                      "ECDHE-ECDSA-CHACHA20-POLY1305";
+
+} // namespace
+
+std::shared_ptr<ssl::context> make_tls_context(const tls_identity& identity,
+                                               std::string& error) {
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
+  SSL_CTX* native = ctx->native_handle();
+  SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
+  SSL_CTX_set_options(native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION
+                                | SSL_OP_CIPHER_SERVER_PREFERENCE
+                                | SSL_OP_NO_TICKET);
+  if (SSL_CTX_set_cipher_list(native, tls12_ciphers) != 1) {
+    error = "the TLS library refused the cipher list";
+    return nullptr;
+  }
+  boost::system::error_code ec;
+  ctx->use_certificate_chain(boost::asio::buffer(identity.cert_pem), ec);
+  if (!ec)
+    ctx->use_private_key(boost::asio::buffer(identity.key_pem),
+                         ssl::context::pem, ec);
+  if (ec) {
+    error = "the TLS library refused the key or certificate: " + ec.message();
+    return nullptr;
+  }
+  return ctx;
+}
+
+} // namespace openmfd::net

@@ -1,0 +1,48 @@
+#pragma once
+
+// File operations whose details differ per OS: atomic replacement, owner-only
+// permissions, an exclusive lock between processes.
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+namespace openmfd::platform {
+
+/// Who may read a file we write.
+enum class file_access {
+  owner_only, ///< 0600 on POSIX (keys, trust store)
+  normal,     ///< 0644 on POSIX
+};
+
+/// Replaces `path` with `contents` so that a reader sees either the old or the
+/// new file, never a mix, even across a crash: write a temp file beside it,
+/// flush it to disk, rename it over `path`, then flush the folder.
+std::error_code write_file_atomically(const std::filesystem::path& path,
+                                      std::string_view contents,
+                                      file_access access);
+
+/// The whole file. Fails on anything but a regular file.
+std::error_code read_file(const std::filesystem::path& path,
+                          std::string& contents);
+
+/// Creates `dir` (and parents) if missing, owner-only where the OS allows.
+std::error_code create_private_dir(const std::filesystem::path& dir);
+
+/// True when someone other than the owner may read `path` (always false
+/// where the OS has no such notion).
+bool readable_by_others(const std::filesystem::path& path);
+
+/// An exclusive advisory lock on a lock file, held until destroyed.
+class file_lock {
+public:
+  virtual ~file_lock() = default;
+};
+
+/// Blocks until the exclusive lock on `path` (created if missing) is held.
+std::unique_ptr<file_lock> lock_file(const std::filesystem::path& path,
+                                     std::error_code& ec);
+
+} // namespace openmfd::platform

@@ -1,0 +1,15 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace openmfd::platform {
+
+/// This machine's host name, or "localhost" when the OS gives none.
+std::string host_name();
+
+/// The host's current unicast IP addresses as text (IPv4 and IPv6, loopback
+/// excluded, link-local IPv6 excluded); empty when they cannot be listed.
+std::vector<std::string> host_addresses();
+
+} // namespace openmfd::platform

@@ -1,0 +1,122 @@
+#include "platform/files.hpp"
+
+#include <fstream>
+#include <iterator>
+#include <random>
+
+#include <windows.h>
+
+namespace openmfd::platform {
+
+namespace {
+
+std::error_code last_error() {
+  return {static_cast<int>(::GetLastError()), std::system_category()};
+}
+
+/// Closes a HANDLE when it goes out of scope.
+class handle_guard {
+public:
+  explicit handle_guard(HANDLE h) noexcept : h_(h) {}
+  handle_guard(const handle_guard&) = delete;
+  handle_guard& operator=(const handle_guard&) = delete;
+  ~handle_guard() {
+    if (valid())
+      ::CloseHandle(h_);
+  }
+  bool valid() const noexcept { return h_ != INVALID_HANDLE_VALUE && h_; }
+  HANDLE get() const noexcept { return h_; }
+
+private:
+  HANDLE h_;
+};
+
+class windows_file_lock final : public file_lock {
+public:
+  explicit windows_file_lock(HANDLE h) noexcept : h_(h) {}
+  ~windows_file_lock() override {
+    OVERLAPPED ov{};
+    ::UnlockFileEx(h_, 0, MAXDWORD, MAXDWORD, &ov);
+    ::CloseHandle(h_);
+  }
+
+private:
+  HANDLE h_;
+};
+
+} // namespace
+
+// The per-user folder's ACL already limits access to its owner, so
+// `file_access` needs no extra handling here.
+std::error_code write_file_atomically(const std::filesystem::path& path,
+                                      std::string_view contents,
+                                      file_access) {
+  auto tmp = path;
+  tmp += L".tmp." + std::to_wstring(::GetCurrentProcessId()) + L"."
+         + std::to_wstring(std::random_device{}());
+  {
+    handle_guard file{::CreateFileW(tmp.c_str(), GENERIC_WRITE, 0, nullptr,
+                                    CREATE_NEW, FILE_ATTRIBUTE_NORMAL,
+                                    nullptr)};
+    if (!file.valid())
+      return last_error();
+    DWORD written = 0;
+    if (!::WriteFile(file.get(), contents.data(),
+                     static_cast<DWORD>(contents.size()), &written, nullptr)
+        || written != contents.size() || !::FlushFileBuffers(file.get())) {
+      auto ec = last_error();
+      ::DeleteFileW(tmp.c_str());
+      return ec;
+    }
+  }
+  if (!::MoveFileExW(tmp.c_str(), path.c_str(),
+                     MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
+    auto ec = last_error();
+    ::DeleteFileW(tmp.c_str());
+    return ec;
+  }
+  return {};
+}
+
+std::error_code read_file(const std::filesystem::path& path,
+                          std::string& contents) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    return ec ? ec : std::make_error_code(std::errc::not_supported);
+  std::ifstream in{path, std::ios::binary};
+  if (!in)
+    return std::make_error_code(std::errc::permission_denied);
+  contents.assign(std::istreambuf_iterator<char>{in}, {});
+  return {};
+}
+
+std::error_code create_private_dir(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  return ec;
+}
+
+bool readable_by_others(const std::filesystem::path&) {
+  return false;
+}
+
+std::unique_ptr<file_lock> lock_file(const std::filesystem::path& path,
+                                     std::error_code& ec) {
+  HANDLE h = ::CreateFileW(path.c_str(), GENERIC_READ | GENERIC_WRITE,
+                           FILE_SHARE_READ | FILE_SHARE_WRITE, nullptr,
+                           OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
+  if (h == INVALID_HANDLE_VALUE) {
+    ec = last_error();
+    return nullptr;
+  }
+  OVERLAPPED ov{};
+  if (!::LockFileEx(h, LOCKFILE_EXCLUSIVE_LOCK, 0, MAXDWORD, MAXDWORD, &ov)) {
+    ec = last_error();
+    ::CloseHandle(h);
+    return nullptr;
+  }
+  ec.clear();
+  return std::make_unique<windows_file_lock>(h);
+}
+
+} // namespace openmfd::platform
