@@ -45,6 +45,27 @@ command parse_command_line(int argc, char** argv) {
   auto* serve = app.add_subcommand(
     "serve", "Run the server in the foreground (the default).");
   serve->fallthrough();
+  auto& clients = cmd.clients;
+  auto* admin = app.add_subcommand(
+    "clients", "Administer paired devices (safe while the server runs).");
+  admin->fallthrough();
+  admin->require_subcommand(1);
+  admin->add_subcommand("list", "List paired and denied devices")
+    ->callback([&] { clients.what = clients_request::action::list; });
+  auto* revoke = admin->add_subcommand(
+    "revoke", "Unpair a device; the running server closes its sessions");
+  revoke->add_option("ID-OR-NAME", clients.selector,
+                     "Short id (or a prefix of 4+) or the device's name")
+    ->required();
+  revoke->callback([&] { clients.what = clients_request::action::revoke; });
+  auto* add = admin->add_subcommand(
+    "add", "Pair a device by its client id, without a prompt");
+  add->add_option("--id", clients.client_id, "The device's client id (UUID v4)")
+    ->required();
+  add->add_option("--name", clients.name, "A name to show for it")->required();
+  add->callback([&] { clients.what = clients_request::action::add; });
+  admin->add_subcommand("clear-denied", "Let denied devices ask again")
+    ->callback([&] { clients.what = clients_request::action::clear_denied; });
   app.require_subcommand(0, 1);
 
   auto config_path = cfg.data_dir / config_file_name;
@@ -52,7 +73,8 @@ command parse_command_line(int argc, char** argv) {
                  "Config file (options as `name = value`)");
   app.allow_config_extras(CLI::config_extras_mode::error);
 
-  double handshake_s = 10, request_s = 10, idle_s = 120;
+  double handshake_s = 10, request_s = 10, idle_s = 120, approval_s = 60;
+  long token_ttl_s = 900, token_rotate_s = 300;
   auto& net = cfg.net;
   app.add_option("--data-dir", cfg.data_dir,
                  "Where the server keeps its identity and trust store")
@@ -82,6 +104,19 @@ command parse_command_line(int argc, char** argv) {
     ->check(CLI::Range(0.05, 86400.0))
     ->capture_default_str();
 
+  app.add_option("--approval-timeout", approval_s,
+                 "Seconds the person at the host has to answer a pairing "
+                 "request")
+    ->check(CLI::Range(0.05, 3600.0))
+    ->capture_default_str();
+  app.add_option("--token-ttl", token_ttl_s, "Seconds a token stays valid")
+    ->check(CLI::Range(1L, 86400L))
+    ->capture_default_str();
+  app.add_option("--token-rotate", token_rotate_s,
+                 "Seconds between token rotations pushed to sessions")
+    ->check(CLI::Range(1L, 86400L))
+    ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -92,6 +127,11 @@ command parse_command_line(int argc, char** argv) {
   net.handshake_timeout = to_ms(handshake_s);
   net.request_timeout = to_ms(request_s);
   net.idle_timeout = to_ms(idle_s);
+  cfg.approval_timeout = to_ms(approval_s);
+  cfg.token_ttl = std::chrono::seconds{token_ttl_s};
+  cfg.token_rotate = std::chrono::seconds{token_rotate_s};
+  if (admin->parsed())
+    cmd.what = command::kind::clients;
   if (cfg.data_dir.empty()) {
     std::cerr << "no home folder to put the data dir in: pass --data-dir\n";
     cmd.what = command::kind::exit;

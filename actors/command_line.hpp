@@ -2,6 +2,7 @@
 
 // The command line and config file of `openmfd-server` (DESIGN §5).
 
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -16,13 +17,25 @@ struct server_config {
   std::filesystem::path data_dir;
   std::string log_level = "info";
   net::server_options net;
+  std::chrono::milliseconds approval_timeout{60'000};
+  std::chrono::seconds token_ttl{900};
+  std::chrono::seconds token_rotate{300};
+};
+
+/// `openmfd-server clients ...`: administer the trust store.
+struct clients_request {
+  enum class action { list, revoke, add, clear_denied } what = action::list;
+  std::string selector;  ///< revoke: short id prefix or name
+  std::string client_id; ///< add
+  std::string name;      ///< add
 };
 
 /// What the command line asks for.
 struct command {
-  enum class kind { serve, exit } what = kind::serve;
+  enum class kind { serve, clients, exit } what = kind::serve;
   int exit_code = 0; ///< for kind::exit (--help, --version, errors)
   server_config config;
+  clients_request clients;
 };
 
 /// Parses `argv`, reading `<data-dir>/config.toml` when present (the command

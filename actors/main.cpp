@@ -7,7 +7,11 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "actors/approval_actor.hpp"
+#include "actors/auth_actor.hpp"
+#include "actors/clients_command.hpp"
 #include "actors/command_line.hpp"
+#include "actors/console_reader.hpp"
 #include "actors/listener_actor.hpp"
 #include "actors/messages.hpp"
 #include "net/identity_store.hpp"
@@ -51,6 +55,12 @@ void print_banner(const std::string& bind, std::uint16_t port,
   std::fflush(stdout);
 }
 
+// Console output: prompts and command answers, straight to the terminal.
+void print_console(const std::string& text) {
+  std::fputs(text.c_str(), stdout);
+  std::fflush(stdout);
+}
+
 int serve(const actors::server_config& cfg) {
   setup_logging(cfg.log_level);
   auto& log = *spdlog::get("server");
@@ -80,16 +90,33 @@ int serve(const actors::server_config& cfg) {
     log.critical("{}", listening.error);
     return 1;
   }
+  auto approval = actors::spawn_approval(
+    sys, {cfg.approval_timeout, 8, print_console}, true);
+  std::string store_error;
+  auto auth = actors::spawn_auth(sys,
+                                 {cfg.data_dir, approval, cfg.approval_timeout,
+                                  cfg.token_ttl, cfg.token_rotate},
+                                 true, store_error);
+  if (!auth) {
+    log.critical("{}", store_error);
+    caf::anon_send_exit(approval, caf::exit_reason::user_shutdown);
+    return 1;
+  }
+  caf::anon_send(approval, atom::command_handler_v,
+                 caf::actor_cast<caf::actor>(auth));
+
   protocol::server_info info{identity.server_id, platform::host_name(),
                              OPENMFD_VERSION, identity.tls.fingerprint};
   auto listener = actors::spawn_listener(
-    sys, {listening.acceptor, protocol::info_body(info)});
+    sys, {listening.acceptor, protocol::info_body(info), auth, approval,
+          cfg.approval_timeout});
   io.on_termination_signal([listener](int signal) {
     spdlog::get("server")->info("signal {}: stopping", signal);
     caf::anon_send(listener, atom::shutdown_v);
   });
   print_banner(cfg.net.bind_address, listening.acceptor->port(), identity,
                cfg.data_dir);
+  actors::start_console_reader(approval);
 
   sys.await_all_actors_done();
   // In-flight responses and TLS close_notify get a bounded time to finish.
@@ -104,5 +131,7 @@ int main(int argc, char** argv) {
   auto cmd = actors::parse_command_line(argc, argv);
   if (cmd.what == actors::command::kind::exit)
     return cmd.exit_code;
+  if (cmd.what == actors::command::kind::clients)
+    return actors::run_clients_command(cmd.config.data_dir, cmd.clients);
   return serve(cmd.config);
 }

@@ -9,11 +9,11 @@
 #include <openssl/bn.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
-#include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
 #include "platform/files.hpp"
+#include "platform/secure_random.hpp"
 #include "protocol/identity.hpp"
 
 namespace openmfd::net {
@@ -83,7 +83,7 @@ bool add_extension(X509* cert, int nid, const std::string& value) {
 
 bool set_random_serial(X509* cert) {
   unsigned char bytes[16];
-  if (!secure_random(bytes, sizeof(bytes)))
+  if (!platform::secure_random(bytes, sizeof(bytes)))
     return false;
   bytes[0] &= 0x7f; // a positive serial
   BIGNUM* bn = BN_bin2bn(bytes, sizeof(bytes), nullptr);
@@ -146,7 +146,7 @@ std::optional<std::string> load_or_create_server_id(const fs::path& dir,
   auto file = dir / server_id_file;
   if (!path_present(file)) {
     protocol::uuid_bytes bytes;
-    if (!secure_random(bytes.data(), bytes.size())) {
+    if (!platform::secure_random(bytes.data(), bytes.size())) {
       error = "the system's random number generator failed";
       return std::nullopt;
     }
@@ -239,10 +239,6 @@ std::optional<tls_identity> load_or_create_tls(const fs::path& dir,
 }
 
 } // namespace
-
-bool secure_random(unsigned char* out, std::size_t size) {
-  return RAND_bytes(out, static_cast<int>(size)) == 1;
-}
 
 std::vector<std::string>
 certificate_san_entries(const certificate_names& names) {

@@ -47,9 +47,6 @@ inline constexpr const char* tls_cert_file = "tls-cert.pem";
 identity_result load_or_create_identity(const std::filesystem::path& data_dir,
                                         const certificate_names& names);
 
-/// Fills `out` with bytes from the OS's CSPRNG; false if it failed.
-bool secure_random(unsigned char* out, std::size_t size);
-
 /// Makes a new ECDSA P-256 key and a self-signed certificate for `names`.
 std::optional<tls_identity> make_self_signed(const certificate_names& names);
 

@@ -12,8 +12,10 @@ struct route_entry {
   endpoint target;
 };
 
-constexpr std::array<route_entry, 1> routes{{
+constexpr std::array<route_entry, 3> routes{{
   {"GET", "/info", endpoint::info},
+  {"POST", "/authorise", endpoint::authorise},
+  {"POST", "/auth", endpoint::authorise},
 }};
 
 } // namespace

@@ -12,6 +12,7 @@ enum class endpoint {
   not_found,          ///< no such path: 404
   method_not_allowed, ///< path exists, method does not: 405 with `allow`
   info,               ///< GET /info
+  authorise,          ///< POST /authorise, POST /auth
 };
 
 /// Where a request goes.

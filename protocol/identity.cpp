@@ -76,6 +76,15 @@ std::string to_hex(std::string_view bytes) {
                 bytes.size());
 }
 
+bool constant_time_equal(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size())
+    return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i)
+    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
 std::string tls_fingerprint(std::string_view certificate_der) {
   return "sha256/" + sha256_hex(certificate_der);
 }

@@ -28,6 +28,10 @@ std::string sha256_hex(std::string_view data);
 /// Lowercase hex of arbitrary bytes.
 std::string to_hex(std::string_view bytes);
 
+/// Equality whose time depends only on the lengths, not on where the
+/// inputs differ (for secrets).
+bool constant_time_equal(std::string_view a, std::string_view b) noexcept;
+
 /// "sha256/<hex>" over a certificate's DER bytes.
 std::string tls_fingerprint(std::string_view certificate_der);
 

@@ -1,1 +1,4 @@
+# openmfd_add_fuzz_target(<name> <libraries...>): tests/fuzz/<name>_fuzz.cpp,
 # corpus in tests/fuzz/corpus/<name>/.
+openmfd_add_fuzz_target(engineio openmfd_protocol)
+openmfd_add_fuzz_target(socketio openmfd_protocol)

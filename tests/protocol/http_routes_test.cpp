@@ -12,4 +12,9 @@ TEST_CASE("routes map method and path", "[http]") {
   auto wrong = route("POST", "/info");
   CHECK(wrong.target == endpoint::method_not_allowed);
   CHECK(wrong.allow == "GET");
+  CHECK(route("POST", "/authorise").target == endpoint::authorise);
+  CHECK(route("POST", "/auth").target == endpoint::authorise);
+  auto get_auth = route("GET", "/authorise");
+  CHECK(get_auth.target == endpoint::method_not_allowed);
+  CHECK(get_auth.allow == "POST");
 }

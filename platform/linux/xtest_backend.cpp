@@ -1,0 +1,182 @@
+// XTest backend: fakes key presses in the X server named by $DISPLAY.
+//
+// libX11 and libXtst are loaded with dlopen (as Sunshine does), so the server
+// binary starts on machines without X and can still use uinput there. The
+// headers are used only for types: decltype(&XOpenDisplay) keeps every
+// function pointer checked against the real prototype.
+
+#include "platform/linux/backends.hpp"
+
+#include <dlfcn.h>
+
+#include <cstdlib>
+#include <initializer_list>
+#include <utility>
+
+// Xlib last: it defines macros (None, Bool, Status, ...) that would clash
+// with names in the standard headers.
+#include <X11/Xlib.h>
+#include <X11/extensions/XTest.h>
+
+namespace openmfd::platform::linux_os {
+
+namespace {
+
+struct library_closer {
+  void operator()(void* handle) const noexcept {
+    dlclose(handle);
+  }
+};
+
+using library = std::unique_ptr<void, library_closer>;
+
+// The first of `names` that loads, or null with dlerror() in `error`.
+library open_library(std::initializer_list<const char*> names,
+                     std::string& error) {
+  for (const char* name : names) {
+    if (void* handle = dlopen(name, RTLD_NOW | RTLD_LOCAL))
+      return library{handle};
+    const char* why = dlerror();
+    error = why != nullptr ? why : name;
+  }
+  return nullptr;
+}
+
+template <class Fn>
+bool resolve(const library& lib, const char* symbol, Fn& fn) {
+  // POSIX guarantees that a dlsym result converts to a function pointer.
+  fn = reinterpret_cast<Fn>(dlsym(lib.get(), symbol));
+  return fn != nullptr;
+}
+
+// The part of Xlib and XTest that the backend calls.
+struct x_api {
+  library x11;
+  library xtst;
+  decltype(&::XOpenDisplay) open_display = nullptr;
+  decltype(&::XCloseDisplay) close_display = nullptr;
+  decltype(&::XKeysymToKeycode) keysym_to_keycode = nullptr;
+  decltype(&::XSync) sync = nullptr;
+  decltype(&::XPending) pending = nullptr;
+  decltype(&::XNextEvent) next_event = nullptr;
+  decltype(&::XRefreshKeyboardMapping) refresh_mapping = nullptr;
+  decltype(&::XTestQueryExtension) query_xtest = nullptr;
+  decltype(&::XTestFakeKeyEvent) fake_key_event = nullptr;
+
+  // Loads both libraries; on failure returns a message for the user.
+  std::string load() {
+    std::string error;
+    x11 = open_library({"libX11.so.6", "libX11.so"}, error);
+    if (!x11)
+      return "cannot load libX11 (" + error
+             + "): install the X11 client library (Debian: libx11-6)";
+    xtst = open_library({"libXtst.so.6", "libXtst.so"}, error);
+    if (!xtst)
+      return "cannot load libXtst (" + error
+             + "): install the XTest client library (Debian: libxtst6)";
+    bool ok = resolve(x11, "XOpenDisplay", open_display)
+              && resolve(x11, "XCloseDisplay", close_display)
+              && resolve(x11, "XKeysymToKeycode", keysym_to_keycode)
+              && resolve(x11, "XSync", sync)
+              && resolve(x11, "XPending", pending)
+              && resolve(x11, "XNextEvent", next_event)
+              && resolve(x11, "XRefreshKeyboardMapping", refresh_mapping)
+              && resolve(xtst, "XTestQueryExtension", query_xtest)
+              && resolve(xtst, "XTestFakeKeyEvent", fake_key_event);
+    if (!ok)
+      return "libX11 or libXtst lacks a function that XTest injection needs "
+             "(broken or very old X libraries)";
+    return {};
+  }
+};
+
+class xtest_backend final : public keyboard_backend {
+public:
+  xtest_backend(x_api api, Display* display)
+    : api_(std::move(api)), display_(display) {
+    // nop
+  }
+
+  ~xtest_backend() override {
+    api_.close_display(display_);
+  }
+
+  xtest_backend(const xtest_backend&) = delete;
+  xtest_backend& operator=(const xtest_backend&) = delete;
+
+  std::error_code send(const key_event& event) noexcept override {
+    apply_keymap_changes();
+    KeySym keysym = event.codes.x11_keysym;
+    KeyCode keycode = keysym == 0 ? 0
+                                  : api_.keysym_to_keycode(display_, keysym);
+    // A keysym that the current keymap lacks has no keycode to press.
+    if (keycode == 0)
+      return backend_errc::unmapped_key;
+    if (!api_.fake_key_event(display_, keycode, event.down ? True : False,
+                             CurrentTime))
+      return backend_errc::rejected;
+    // Wait until the server has processed the event: the injector's hold
+    // times are then measured from when the key really went down, and a
+    // dead connection shows up here rather than at some later call.
+    api_.sync(display_, False);
+    return {};
+  }
+
+  std::string_view name() const noexcept override {
+    return "xtest";
+  }
+
+private:
+  // Xlib caches the keymap; without handling MappingNotify a layout change
+  // (setxkbmap) while the server runs would press stale keycodes. Draining
+  // the queue here also keeps it from growing, as nobody else reads it.
+  void apply_keymap_changes() noexcept {
+    while (api_.pending(display_) > 0) {
+      XEvent ev;
+      api_.next_event(display_, &ev);
+      if (ev.type == MappingNotify)
+        api_.refresh_mapping(&ev.xmapping);
+    }
+  }
+
+  x_api api_;
+  Display* display_;
+};
+
+} // namespace
+
+backend_result make_xtest_backend(const backend_options& options) {
+  const char* name = std::getenv("DISPLAY");
+  if (name == nullptr || *name == '\0')
+    return backend_failure(
+      "xtest: no X display ($DISPLAY unset): start the server inside your X "
+      "session (or set DISPLAY, e.g. DISPLAY=:0), or use --injector uinput");
+  x_api api;
+  if (auto error = api.load(); !error.empty())
+    return backend_failure("xtest: " + error);
+  Display* display = api.open_display(nullptr);
+  if (display == nullptr)
+    return backend_failure(
+      std::string{"xtest: cannot open X display \""} + name
+      + "\": check that the X server runs and that this user may connect "
+        "(XAUTHORITY, xhost), or use --injector uinput");
+  int event_base = 0;
+  int error_base = 0;
+  int major = 0;
+  int minor = 0;
+  if (!api.query_xtest(display, &event_base, &error_base, &major, &minor)) {
+    api.close_display(display);
+    return backend_failure(
+      std::string{"xtest: the X server on \""} + name
+      + "\" has no XTEST extension: enable it in the X server's "
+        "configuration, or use --injector uinput");
+  }
+  diagnose(options, std::string{"xtest: injecting into X display \""} + name
+                      + "\" (XTEST " + std::to_string(major) + "."
+                      + std::to_string(minor) + ")");
+  backend_result result;
+  result.backend = std::make_unique<xtest_backend>(std::move(api), display);
+  return result;
+}
+
+} // namespace openmfd::platform::linux_os
