@@ -2,3 +2,5 @@
 # corpus in tests/fuzz/corpus/<name>/.
 openmfd_add_fuzz_target(engineio openmfd_protocol)
 openmfd_add_fuzz_target(socketio openmfd_protocol)
+openmfd_add_fuzz_target(key_combo openmfd_protocol)
+openmfd_add_fuzz_target(bindings openmfd_protocol)
