@@ -293,6 +293,17 @@ class PairingTest(ServerTestCase):
         mode = os.stat(os.path.join(self.data_dir, "trust.json")).st_mode
         self.assertEqual(mode & 0o077, 0)
 
+    def test_sigterm_answers_a_held_request_and_exits_zero(self):
+        server = self.start_with_console()
+        client = new_client()
+        pending = Pending(server.port, client)
+        self.wait_prompt(server, client)
+        started = time.monotonic()
+        self.assertEqual(server.stop(), 0)
+        self.assertLess(time.monotonic() - started, 5)
+        status, _, body = pending.outcome(timeout=5)
+        self.assertEqual((status, body), (503, {"error": "unavailable"}))
+
     def test_corrupt_trust_store_stops_the_start(self):
         path = os.path.join(self.data_dir, "trust.json")
         with open(path, "w") as f:

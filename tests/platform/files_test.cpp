@@ -1,0 +1,123 @@
+#include "platform/files.hpp"
+
+#include <atomic>
+#include <filesystem>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "platform/secure_random.hpp"
+
+namespace fs = std::filesystem;
+using namespace openmfd::platform;
+
+namespace {
+
+struct temp_dir {
+  fs::path path;
+  temp_dir() {
+    std::random_device rd;
+    path = fs::temp_directory_path()
+           / ("openmfd-files-" + std::to_string(rd()) + std::to_string(rd()));
+    fs::create_directories(path);
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+std::size_t entries(const fs::path& dir) {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator{dir})
+    ++n;
+  return n;
+}
+
+} // namespace
+
+TEST_CASE("atomic writes replace the whole file and leave no temp file",
+          "[files]") {
+  temp_dir dir;
+  auto file = dir.path / "store.json";
+  REQUIRE_FALSE(write_file_atomically(file, "first version, longer",
+                                      file_access::owner_only));
+  REQUIRE_FALSE(write_file_atomically(file, "second", file_access::owner_only));
+  std::string back;
+  REQUIRE_FALSE(read_file(file, back));
+  CHECK(back == "second");
+  CHECK(entries(dir.path) == 1);
+  CHECK_FALSE(readable_by_others(file));
+  REQUIRE_FALSE(write_file_atomically(file, "third", file_access::normal));
+  CHECK(readable_by_others(file));
+}
+
+TEST_CASE("a failed atomic write leaves the old file alone", "[files]") {
+  temp_dir dir;
+  auto missing_dir = dir.path / "no-such-dir" / "file";
+  CHECK(write_file_atomically(missing_dir, "x", file_access::normal));
+  auto file = dir.path / "keep";
+  REQUIRE_FALSE(write_file_atomically(file, "old", file_access::normal));
+  // A folder in the way of the rename: the write fails, "old" survives.
+  auto blocked = dir.path / "blocked";
+  fs::create_directories(blocked / "child");
+  CHECK(write_file_atomically(blocked, "new", file_access::normal));
+  std::string back;
+  REQUIRE_FALSE(read_file(file, back));
+  CHECK(back == "old");
+  CHECK(entries(dir.path) == 2); // keep + blocked, no temp file left
+}
+
+TEST_CASE("read_file refuses what is not a regular file", "[files]") {
+  temp_dir dir;
+  std::string out;
+  CHECK(read_file(dir.path, out));
+  CHECK(read_file(dir.path / "missing", out));
+}
+
+TEST_CASE("create_private_dir makes an owner-only folder", "[files]") {
+  temp_dir dir;
+  auto nested = dir.path / "a" / "b";
+  REQUIRE_FALSE(create_private_dir(nested));
+  CHECK(fs::is_directory(nested));
+  CHECK_FALSE(readable_by_others(nested));
+  CHECK_FALSE(create_private_dir(nested)); // idempotent
+}
+
+TEST_CASE("the file lock excludes other holders", "[files]") {
+  temp_dir dir;
+  auto lock_path = dir.path / "x.lock";
+  std::atomic<int> inside{0};
+  std::atomic<int> overlaps{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 50; ++i) {
+        std::error_code ec;
+        auto lock = lock_file(lock_path, ec);
+        if (!lock || ec) {
+          ++overlaps;
+          return;
+        }
+        if (inside.fetch_add(1) != 0)
+          ++overlaps;
+        std::this_thread::yield();
+        inside.fetch_sub(1);
+      }
+    });
+  }
+  for (auto& t : threads)
+    t.join();
+  CHECK(overlaps.load() == 0);
+}
+
+TEST_CASE("secure_random fills buffers with varying bytes", "[files]") {
+  unsigned char a[32] = {};
+  unsigned char b[32] = {};
+  REQUIRE(secure_random(a, sizeof(a)));
+  REQUIRE(secure_random(b, sizeof(b)));
+  CHECK(std::vector<unsigned char>(a, a + 32)
+        != std::vector<unsigned char>(b, b + 32));
+}
