@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <optional>
 #include <vector>
 
 #include "actors/log.hpp"
@@ -23,16 +24,46 @@ struct pending_client {
   std::vector<waiter> waiters;
 };
 
+/// After a prompt leaves the screen unanswered, a y/n typed this soon is
+/// taken as meant for the prompt that left, not the one now showing.
+constexpr auto answer_grace = std::chrono::seconds{2};
+
+/// Requests whose client hung up before their ask arrived (bounded).
+constexpr std::size_t max_early_withdrawals = 64;
+
+/// Distinct clients one address may have waiting at once: one host cannot
+/// fill the queue and lock every other device out of pairing.
+constexpr std::size_t max_pending_per_address = 2;
+
 struct approval_state {
   static inline const char* name = "approval";
   approval_config cfg;
   std::deque<pending_client> queue; ///< front() is on screen when `showing`
   bool showing = false;
-  bool console_closed = false;
+  /// When a prompt last left the screen without the operator's answer.
+  std::optional<caf::actor_clock::time_point> unanswered_change;
+  std::deque<std::uint64_t> early_withdrawals;
   console_command_handler commands;
 };
 
 using self_ptr = approval_actor::stateful_pointer<approval_state>;
+
+bool withdrawn_early(approval_state& st, std::uint64_t request_id) {
+  auto& ids = st.early_withdrawals;
+  auto it = std::find(ids.begin(), ids.end(), request_id);
+  if (it == ids.end())
+    return false;
+  ids.erase(it);
+  return true;
+}
+
+std::size_t pending_from(const approval_state& st, const std::string& address) {
+  return static_cast<std::size_t>(
+    std::count_if(st.queue.begin(), st.queue.end(),
+                  [&](const pending_client& p) {
+                    return p.request.address == address;
+                  }));
+}
 
 void print(approval_state& st, const std::string& text) {
   if (st.cfg.print)
@@ -85,20 +116,31 @@ bool take_waiter(approval_state& st, std::uint64_t request_id,
 }
 
 // A waiter leaves (timeout or hang-up); the prompt goes when none is left.
-void drop_waiter(approval_state& st, std::uint64_t request_id,
+void drop_waiter(self_ptr self, std::uint64_t request_id,
                  approval_verdict verdict, const char* why) {
+  auto& st = self->state;
   std::size_t index = 0;
   verdict_promise promise;
-  if (!take_waiter(st, request_id, index, promise))
+  if (!take_waiter(st, request_id, index, promise)) {
+    // The hang-up can overtake the ask (it comes straight from the
+    // listener); remember it so the ask is answered at once.
+    if (verdict == approval_verdict::withdrawn) {
+      st.early_withdrawals.push_back(request_id);
+      if (st.early_withdrawals.size() > max_early_withdrawals)
+        st.early_withdrawals.pop_front();
+    }
     return;
+  }
   promise.deliver(verdict);
   if (!st.queue[index].waiters.empty())
     return;
   const auto& r = st.queue[index].request;
   log("approval").info("pairing request from {} ({}) {}", r.name, r.short_id,
                        why);
-  if (index == 0 && st.showing)
+  if (index == 0 && st.showing) {
     print(st, "\n(the request from \"" + r.name + "\" " + why + ")\n");
+    st.unanswered_change = self->clock().now();
+  }
   settle(st, index, verdict);
 }
 
@@ -110,9 +152,14 @@ verdict_promise ask(self_ptr self, approval_request req) {
                              [&](const pending_client& p) {
                                return p.request.id_hash == req.id_hash;
                              });
+  if (withdrawn_early(st, id)) {
+    promise.deliver(approval_verdict::withdrawn);
+    return promise;
+  }
   if (joined != st.queue.end()) {
     joined->waiters.push_back({id, promise});
-  } else if (st.queue.size() >= st.cfg.max_pending) {
+  } else if (st.queue.size() >= st.cfg.max_pending
+             || pending_from(st, req.address) >= max_pending_per_address) {
     promise.deliver(approval_verdict::busy);
     return promise;
   } else {
@@ -179,6 +226,12 @@ void on_line(self_ptr self, const std::string& raw) {
   if (line == "y" || line == "yes" || line == "n" || line == "no") {
     if (!st.showing)
       return print(st, "no pairing request is waiting\n");
+    if (st.unanswered_change
+        && self->clock().now() - *st.unanswered_change < answer_grace) {
+      print(st, "the request on screen just changed: check it, then answer "
+                "again\n");
+      return reprint_question(st);
+    }
     return decide(self, line[0] == 'y' ? approval_verdict::approved
                                        : approval_verdict::denied);
   }
@@ -208,15 +261,15 @@ approval_actor::behavior_type approval(self_ptr self, approval_config cfg) {
       return ask(self, std::move(req));
     },
     [self](atom::withdraw, std::uint64_t id) {
-      drop_waiter(self->state, id, approval_verdict::withdrawn,
+      drop_waiter(self, id, approval_verdict::withdrawn,
                   "was withdrawn (the device hung up)");
     },
     [self](atom::expire, std::uint64_t id) {
-      drop_waiter(self->state, id, approval_verdict::timed_out, "timed out");
+      drop_waiter(self, id, approval_verdict::timed_out, "timed out");
     },
     [self](atom::line, const std::string& text) { on_line(self, text); },
-    [self](atom::eof) {
-      self->state.console_closed = true;
+    [](atom::eof) {
+      // Prompts still show (in the log too) and time out unanswered.
       log("approval").info("console input closed: pairing requests will time "
                            "out");
     },

@@ -16,7 +16,6 @@ namespace openmfd::actors {
 
 namespace {
 
-using clock_type = caf::actor_clock::clock_type;
 using time_point = caf::actor_clock::time_point;
 
 /// Live tokens per client at most; older ones are dropped first.
@@ -129,6 +128,21 @@ void revoke_sessions(auth_state& st, const std::string& id_hash) {
 }
 
 /// Writes `change` through the file; keeps the in-memory store in step.
+/// Takes `next` as the store, revoking every client it no longer trusts:
+/// whoever removed them (the console, or `clients revoke` in another
+/// process, seen by a poll or inside our own locked update), their tokens
+/// die and their sessions close.
+void adopt_store(auth_state& st, protocol::trust_store next) {
+  for (const auto& c : st.store.clients) {
+    if (!next.find(c.id_hash)) {
+      log("auth").info("revoked {} ({})", c.name, c.short_id());
+      revoke_sessions(st, c.id_hash);
+    }
+  }
+  st.store = std::move(next);
+}
+
+/// Applies `change` to the file under its lock and adopts the result.
 /// Returns false when the file could not be written; the change is then
 /// still honoured in memory for this run.
 bool save(auth_state& st,
@@ -141,7 +155,7 @@ bool save(auth_state& st,
     },
     error);
   if (written) {
-    st.store = std::move(*written);
+    adopt_store(st, std::move(*written));
     return true;
   }
   log("auth").error("{}", error);
@@ -164,6 +178,11 @@ authorise_outcome conclude(self_ptr self, approval_verdict verdict,
       save(st, [&](protocol::trust_store& s) {
         s.trust(req.id_hash, req.name, req.address, unix_now());
       });
+      if (!st.store.find(req.id_hash)) {
+        log("auth").error("cannot pair {} ({}): the trust store is full",
+                          req.name, req.short_id);
+        return {authorise_verdict::unavailable, {}, 0, 0};
+      }
       log("auth").info("paired {} ({}) from {}", req.name, req.short_id,
                        req.address);
       return grant(self, req.id_hash);
@@ -205,7 +224,7 @@ authorise(self_ptr self, const std::string& client_id, const std::string& name,
     promise.deliver(authorise_outcome{authorise_verdict::denied, {}, 0, 0});
     return promise;
   }
-  if (auto wait = st.limiter->take(address, clock_type::now())) {
+  if (auto wait = st.limiter->take(address, self->clock().now())) {
     log("auth").warn("too many pairing requests from {}", address);
     promise.deliver(
       authorise_outcome{authorise_verdict::too_many, {}, 0, wait->count()});
@@ -270,15 +289,8 @@ void poll(self_ptr self) {
     return;
   }
   st.poll_failing = false;
-  if (current->generation == st.store.generation)
-    return;
-  for (const auto& c : st.store.clients) {
-    if (!current->find(c.id_hash)) {
-      log("auth").info("revoked {} ({})", c.name, c.short_id());
-      revoke_sessions(st, c.id_hash);
-    }
-  }
-  st.store = std::move(*current);
+  if (current->generation != st.store.generation)
+    adopt_store(st, std::move(*current));
 }
 
 void flush(auth_state& st) {
@@ -292,15 +304,12 @@ void flush(auth_state& st) {
   });
 }
 
+// adopt_store() sees the client gone, logs and closes its sessions.
 std::string revoke_command(auth_state& st, const std::string& selector) {
   admin_outcome outcome;
   save(st, [&](protocol::trust_store& s) {
     outcome = revoke_client(s, selector);
   });
-  if (outcome.revoked) {
-    log("auth").info("{}", outcome.message);
-    revoke_sessions(st, outcome.revoked->id_hash);
-  }
   return outcome.message;
 }
 

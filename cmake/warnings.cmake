@@ -6,7 +6,7 @@ function(openmfd_target_warnings target)
   else()
     target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic
       -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
-      -Woverloaded-virtual -Wnull-dereference)
+      -Woverloaded-virtual)
     if(OPENMFD_WERROR)
       target_compile_options(${target} PRIVATE -Werror)
     endif()

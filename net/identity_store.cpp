@@ -277,7 +277,7 @@ std::optional<tls_identity> make_self_signed(const certificate_names& names) {
             && set_subject(x, dns_safe(names.host_name))
             && add_extension(x, NID_basic_constraints, "critical,CA:FALSE")
             && add_extension(x, NID_key_usage,
-                             "critical,digitalSignature,keyEncipherment")
+                             "critical,digitalSignature")
             && add_extension(x, NID_ext_key_usage, "serverAuth")
             && add_extension(x, NID_subject_key_identifier, "hash")
             && add_extension(x, NID_subject_alt_name,

@@ -23,6 +23,10 @@ std::shared_ptr<ssl::context> make_tls_context(const tls_identity& identity,
   SSL_CTX_set_options(native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION
                                 | SSL_OP_CIPHER_SERVER_PREFERENCE
                                 | SSL_OP_NO_TICKET);
+  // No resumption: panels connect rarely, and a session cache is memory a
+  // handshake flood could fill.
+  SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_OFF);
+  SSL_CTX_set_num_tickets(native, 0);
   if (SSL_CTX_set_cipher_list(native, tls12_ciphers) != 1) {
     error = "the TLS library refused the cipher list";
     return nullptr;

@@ -83,18 +83,24 @@ std::int32_t next_code_point(std::string_view s, std::size_t& i) {
   return cp;
 }
 
-// Characters that could disguise or reorder what the console shows.
+// Characters that could disguise or reorder what the console shows:
+// controls, bidirectional marks and overrides, invisible format characters.
 bool hidden_or_reordering(std::int32_t cp) {
   return cp < 0x20 || (cp >= 0x7f && cp < 0xa0) // C0, DEL, C1 controls
-         || cp == 0x061c || cp == 0x200b || cp == 0x200c || cp == 0x200d
-         || cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e)
-         || (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff
-         || (cp >= 0xfff9 && cp <= 0xfffb);
+         || cp == 0xad || cp == 0x034f || cp == 0x061c || cp == 0x115f
+         || cp == 0x1160 || cp == 0x17b4 || cp == 0x17b5
+         || (cp >= 0x180b && cp <= 0x180e) || (cp >= 0x200b && cp <= 0x200f)
+         || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x206f)
+         || cp == 0x3164 || (cp >= 0xfe00 && cp <= 0xfe0f) || cp == 0xfeff
+         || cp == 0xffa0 || (cp >= 0xfff9 && cp <= 0xfffb)
+         || (cp >= 0x1d173 && cp <= 0x1d17a) || (cp >= 0xe0000 && cp <= 0xe0fff);
 }
 
 bool is_space(std::int32_t cp) {
-  return cp == ' ' || cp == 0xa0 || cp == 0x2028 || cp == 0x2029
-         || cp == 0x3000 || (cp >= 0x2000 && cp <= 0x200a);
+  return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == 0x0b
+         || cp == 0x0c || cp == 0xa0 || cp == 0x1680
+         || (cp >= 0x2000 && cp <= 0x200a) || cp == 0x2028 || cp == 0x2029
+         || cp == 0x202f || cp == 0x205f || cp == 0x3000;
 }
 
 void append_utf8(std::string& out, std::int32_t cp) {
@@ -131,13 +137,18 @@ std::string sanitize_display_name(std::string_view raw) {
   bool pending_space = false;
   for (std::size_t i = 0; i < raw.size() && kept < max_client_name;) {
     auto cp = next_code_point(raw, i);
-    if (cp < 0 || hidden_or_reordering(cp))
+    if (cp < 0)
       continue;
-    if (is_space(cp) || cp == '\t') {
+    // White space first: tabs and line breaks are spaces, not deleted.
+    if (is_space(cp)) {
       pending_space = !out.empty();
       continue;
     }
-    if (pending_space && kept + 1 < max_client_name) {
+    if (hidden_or_reordering(cp))
+      continue;
+    if (pending_space) {
+      if (kept + 2 > max_client_name)
+        break; // no room for the space and a character after it
       out += ' ';
       ++kept;
     }

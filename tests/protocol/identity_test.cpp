@@ -72,3 +72,37 @@ TEST_CASE("sha256 and fingerprints are lowercase hex", "[identity]") {
            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   CHECK(to_hex(std::string{"\x00\xff\x10", 3}) == "00ff10");
 }
+
+TEST_CASE("constant_time_equal is plain equality on bytes", "[identity]") {
+  const std::string token(64, 'a');
+  auto with = [&](std::size_t i, char c) {
+    auto t = token;
+    t[i] = c;
+    return t;
+  };
+  struct row {
+    std::string a;
+    std::string b;
+    bool equal;
+  };
+  const row rows[] = {
+    {"", "", true},
+    {token, token, true},
+    {"a", "", false},
+    {"", "a", false},
+    {token, token.substr(0, 63), false},  // a prefix is not equal
+    {token, token + "a", false},
+    {token, with(0, 'b'), false},         // first byte differs
+    {token, with(63, 'b'), false},        // last byte differs
+    {token, with(31, 'A'), false},        // case matters
+    {std::string{"a\0b", 3}, std::string{"a\0c", 3}, false}, // past a NUL
+    {std::string{"a\0b", 3}, std::string{"a\0b", 3}, true},
+    {"\xff\x80", "\xff\x80", true},
+    {"\xff\x80", "\x7f\x80", false},      // only the high bit differs
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.a, r.b);
+    CHECK(constant_time_equal(r.a, r.b) == r.equal);
+    CHECK(constant_time_equal(r.b, r.a) == r.equal);
+  }
+}
