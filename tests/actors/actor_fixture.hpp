@@ -25,6 +25,7 @@
 
 #include "actors/messages.hpp"
 #include "protocol/identity.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace openmfd::test {
 
@@ -78,7 +79,7 @@ public:
   actor_fixture()
     : sys_(init(cfg_)),
       sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys_.scheduler())),
-      dir(make_temp_dir()),
+      dir(temp_.path()),
       console(std::make_shared<std::vector<std::string>>()) {
     // Capture what the actors log, to check what never may appear there.
     previous_logger_ = spdlog::default_logger();
@@ -99,8 +100,6 @@ public:
     run_bounded(); // no REQUIRE here: a destructor must not throw
     spawned_.clear();
     spdlog::set_default_logger(previous_logger_);
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
   }
 
   /// Runs every ready job (never fires a timer); bounded so that a livelock
@@ -188,26 +187,15 @@ private:
     return cfg;
   }
 
-  static std::filesystem::path make_temp_dir() {
-    std::random_device rd;
-    std::mt19937_64 rng{(std::uint64_t{rd()} << 32) ^ rd()};
-    for (int attempt = 0; attempt < 100; ++attempt) {
-      auto p = std::filesystem::temp_directory_path()
-               / ("openmfd-actors-" + std::to_string(rng()));
-      std::error_code ec;
-      if (std::filesystem::create_directory(p, ec))
-        return p;
-    }
-    FAIL("cannot make a temporary directory");
-    return {};
-  }
 
   caf::actor_system_config cfg_;
   caf::actor_system sys_;
 
+  temp_dir temp_{"openmfd-actors"};
+
 public:
   caf::scheduler::test_coordinator& sched;
-  const std::filesystem::path dir;
+  const std::filesystem::path dir; ///< a fresh data dir, removed afterwards
   /// Every string the approval actor printed, in order.
   std::shared_ptr<std::vector<std::string>> console;
 

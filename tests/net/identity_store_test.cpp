@@ -9,6 +9,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/support/temp_dir.hpp"
+
 #include "platform/files.hpp"
 #include "protocol/identity.hpp"
 
@@ -18,19 +20,6 @@ using namespace openmfd::net;
 namespace {
 
 /// A fresh folder under the system temp dir, removed afterwards.
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    std::random_device rd;
-    path = fs::temp_directory_path()
-           / ("openmfd-net-test-" + std::to_string(rd()) + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
 std::string slurp(const fs::path& p) {
   std::ifstream in{p, std::ios::binary};
@@ -47,26 +36,26 @@ const certificate_names names{"gaming-pc", {"192.168.1.20", "fd00::20"}};
 } // namespace
 
 TEST_CASE("first start creates id, key and certificate", "[identity]") {
-  temp_dir dir;
-  auto result = load_or_create_identity(dir.path, names);
+  openmfd::test::temp_dir dir{"openmfd-net"};
+  auto result = load_or_create_identity(dir.path(), names);
   REQUIRE(result.identity);
   CHECK(result.error.empty());
   const auto& id = *result.identity;
   CHECK(openmfd::protocol::canonical_uuid_v4(id.server_id) == id.server_id);
-  CHECK(slurp(dir.path / server_id_file) == id.server_id + "\n");
-  CHECK(slurp(dir.path / tls_key_file) == id.tls.key_pem);
-  CHECK(slurp(dir.path / tls_cert_file) == id.tls.cert_pem);
-  CHECK_FALSE(openmfd::platform::readable_by_others(dir.path / tls_key_file));
+  CHECK(slurp(dir.path() / server_id_file) == id.server_id + "\n");
+  CHECK(slurp(dir.path() / tls_key_file) == id.tls.key_pem);
+  CHECK(slurp(dir.path() / tls_cert_file) == id.tls.cert_pem);
+  CHECK_FALSE(openmfd::platform::readable_by_others(dir.path() / tls_key_file));
   // No temp files are left behind by the atomic writes.
-  CHECK(std::distance(fs::directory_iterator{dir.path},
+  CHECK(std::distance(fs::directory_iterator{dir.path()},
                       fs::directory_iterator{})
         == 3);
 }
 
 TEST_CASE("later starts reuse the identity", "[identity]") {
-  temp_dir dir;
-  auto first = load_or_create_identity(dir.path, names);
-  auto second = load_or_create_identity(dir.path, {"renamed", {}});
+  openmfd::test::temp_dir dir{"openmfd-net"};
+  auto first = load_or_create_identity(dir.path(), names);
+  auto second = load_or_create_identity(dir.path(), {"renamed", {}});
   REQUIRE(first.identity);
   REQUIRE(second.identity);
   CHECK(second.identity->server_id == first.identity->server_id);
@@ -144,18 +133,18 @@ TEST_CASE("corrupt identity files stop the start and stay untouched",
   };
   for (const auto& c : cases) {
     SECTION(c.what) {
-      temp_dir dir;
-      REQUIRE(load_or_create_identity(dir.path, names).identity);
-      c.apply(dir.path);
+      openmfd::test::temp_dir dir{"openmfd-net"};
+      REQUIRE(load_or_create_identity(dir.path(), names).identity);
+      c.apply(dir.path());
       std::map<std::string, std::string> before;
-      for (const auto& e : fs::directory_iterator{dir.path})
+      for (const auto& e : fs::directory_iterator{dir.path()})
         before[e.path().filename().string()] = slurp(e.path());
-      auto result = load_or_create_identity(dir.path, names);
+      auto result = load_or_create_identity(dir.path(), names);
       CHECK_FALSE(result.identity);
       CHECK_THAT(result.error,
-                 Catch::Contains((dir.path / c.culprit).string()));
+                 Catch::Contains((dir.path() / c.culprit).string()));
       std::map<std::string, std::string> after;
-      for (const auto& e : fs::directory_iterator{dir.path})
+      for (const auto& e : fs::directory_iterator{dir.path()})
         after[e.path().filename().string()] = slurp(e.path());
       CHECK(after == before);
     }

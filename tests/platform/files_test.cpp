@@ -8,6 +8,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/support/temp_dir.hpp"
+
 #include "platform/secure_random.hpp"
 
 namespace fs = std::filesystem;
@@ -15,19 +17,6 @@ using namespace openmfd::platform;
 
 namespace {
 
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    std::random_device rd;
-    path = fs::temp_directory_path()
-           / ("openmfd-files-" + std::to_string(rd()) + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
 std::size_t entries(const fs::path& dir) {
   std::size_t n = 0;
@@ -40,46 +29,46 @@ std::size_t entries(const fs::path& dir) {
 
 TEST_CASE("atomic writes replace the whole file and leave no temp file",
           "[files]") {
-  temp_dir dir;
-  auto file = dir.path / "store.json";
+  openmfd::test::temp_dir dir{"openmfd-files"};
+  auto file = dir.path() / "store.json";
   REQUIRE_FALSE(write_file_atomically(file, "first version, longer",
                                       file_access::owner_only));
   REQUIRE_FALSE(write_file_atomically(file, "second", file_access::owner_only));
   std::string back;
   REQUIRE_FALSE(read_file(file, back));
   CHECK(back == "second");
-  CHECK(entries(dir.path) == 1);
+  CHECK(entries(dir.path()) == 1);
   CHECK_FALSE(readable_by_others(file));
   REQUIRE_FALSE(write_file_atomically(file, "third", file_access::normal));
   CHECK(readable_by_others(file));
 }
 
 TEST_CASE("a failed atomic write leaves the old file alone", "[files]") {
-  temp_dir dir;
-  auto missing_dir = dir.path / "no-such-dir" / "file";
+  openmfd::test::temp_dir dir{"openmfd-files"};
+  auto missing_dir = dir.path() / "no-such-dir" / "file";
   CHECK(write_file_atomically(missing_dir, "x", file_access::normal));
-  auto file = dir.path / "keep";
+  auto file = dir.path() / "keep";
   REQUIRE_FALSE(write_file_atomically(file, "old", file_access::normal));
   // A folder in the way of the rename: the write fails, "old" survives.
-  auto blocked = dir.path / "blocked";
+  auto blocked = dir.path() / "blocked";
   fs::create_directories(blocked / "child");
   CHECK(write_file_atomically(blocked, "new", file_access::normal));
   std::string back;
   REQUIRE_FALSE(read_file(file, back));
   CHECK(back == "old");
-  CHECK(entries(dir.path) == 2); // keep + blocked, no temp file left
+  CHECK(entries(dir.path()) == 2); // keep + blocked, no temp file left
 }
 
 TEST_CASE("read_file refuses what is not a regular file", "[files]") {
-  temp_dir dir;
+  openmfd::test::temp_dir dir{"openmfd-files"};
   std::string out;
-  CHECK(read_file(dir.path, out));
-  CHECK(read_file(dir.path / "missing", out));
+  CHECK(read_file(dir.path(), out));
+  CHECK(read_file(dir.path() / "missing", out));
 }
 
 TEST_CASE("create_private_dir makes an owner-only folder", "[files]") {
-  temp_dir dir;
-  auto nested = dir.path / "a" / "b";
+  openmfd::test::temp_dir dir{"openmfd-files"};
+  auto nested = dir.path() / "a" / "b";
   REQUIRE_FALSE(create_private_dir(nested));
   CHECK(fs::is_directory(nested));
   CHECK_FALSE(readable_by_others(nested));
@@ -87,8 +76,8 @@ TEST_CASE("create_private_dir makes an owner-only folder", "[files]") {
 }
 
 TEST_CASE("the file lock excludes other holders", "[files]") {
-  temp_dir dir;
-  auto lock_path = dir.path / "x.lock";
+  openmfd::test::temp_dir dir{"openmfd-files"};
+  auto lock_path = dir.path() / "x.lock";
   std::atomic<int> inside{0};
   std::atomic<int> overlaps{0};
   std::vector<std::thread> threads;
