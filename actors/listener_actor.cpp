@@ -1,18 +1,34 @@
 #include "actors/listener_actor.hpp"
 
+#include <map>
+#include <optional>
+#include <unordered_map>
+
 #include "actors/log.hpp"
 #include "actors/port_sinks.hpp"
+#include "actors/socketio_app.hpp"
 #include "protocol/authorise.hpp"
+#include "protocol/engineio.hpp"
 #include "protocol/http_routes.hpp"
 
 namespace openmfd::actors {
 
 namespace {
 
+/// Where Engine.IO requests go.
+constexpr std::string_view engineio_path = "/socket.io/";
+
+/// How long the auth actor may take to check a handshake's token.
+constexpr auto validate_timeout = std::chrono::seconds{5};
+
 struct listener_state {
   static inline const char* name = "listener";
   listener_config cfg;
   std::uint64_t next_request_id = 0;
+  std::unordered_map<std::string, session_actor> sessions; ///< by sid
+  std::map<caf::actor_addr, std::string> sids;            ///< by session
+  std::uint64_t next_session = 0;
+  bool at_session_cap = false;
 };
 
 using self_ptr = listener_actor::stateful_pointer<listener_state>;
@@ -70,8 +86,83 @@ void authorise(self_ptr self, const exchange_ptr& exchange) {
       });
 }
 
+void open_session(self_ptr self, const exchange_ptr& exchange,
+                  std::optional<client_identity> who) {
+  auto& st = self->state;
+  if (st.sessions.size() >= st.cfg.engine.max_sessions) {
+    if (!st.at_session_cap) // once per episode, not once per handshake
+      log("server").warn("session limit ({}) reached; refusing handshakes",
+                         st.cfg.engine.max_sessions);
+    st.at_session_cap = true;
+    return exchange->respond(protocol::json_error(503, "too_many_sessions"));
+  }
+  auto sid = make_session_id();
+  if (sid.empty() || st.sessions.count(sid) > 0) {
+    log("server").error("cannot make a session id");
+    return exchange->respond(protocol::json_error(503, "unavailable"));
+  }
+  session_config cfg;
+  cfg.sid = sid;
+  cfg.serial = ++st.next_session;
+  cfg.engine = st.cfg.engine;
+  cfg.auth = st.cfg.auth;
+  cfg.screens = st.cfg.screens;
+  cfg.identity = std::move(who);
+  cfg.handshake = exchange;
+  log("session").debug("session #{} opened from {}", cfg.serial,
+                       exchange->request().remote_address);
+  auto session = spawn_session(self->system(), std::move(cfg));
+  self->monitor(session);
+  st.sids.emplace(session.address(), sid);
+  st.sessions.emplace(std::move(sid), std::move(session));
+}
+
+bool is_invalid_token(const caf::error& err) {
+  return err.category() == caf::atom("auth")
+         && err.code() == static_cast<std::uint8_t>(auth_error::invalid_token);
+}
+
+// A handshake opens a session; a request with a sid goes to its session.
+void engineio(self_ptr self, const exchange_ptr& exchange) {
+  auto& st = self->state;
+  const auto& req = exchange->request();
+  auto query = protocol::parse_handshake_query(req.query());
+  if (!query)
+    return exchange->respond(engineio_error(engineio_error_for(query.error())));
+  if (query->sid) {
+    auto it = st.sessions.find(*query->sid);
+    if (it == st.sessions.end())
+      return exchange->respond(
+        engineio_error(engineio_http_error::unknown_sid));
+    return self->send(it->second, atom::http_v, exchange);
+  }
+  if (req.method != "GET")
+    return exchange->respond(
+      engineio_error(engineio_http_error::bad_handshake_method));
+  bool websocket = query->transport == protocol::engineio_transport::websocket;
+  if (websocket != wants_websocket(req))
+    return exchange->respond(engineio_error(engineio_http_error::bad_request));
+  if (!query->token)
+    return open_session(self, exchange, std::nullopt);
+  // A token on the handshake must be good, or there is no session (403).
+  self->request(st.cfg.auth, validate_timeout, atom::validate_v, *query->token)
+    .then(
+      [self, exchange](const client_identity& who) {
+        open_session(self, exchange, who);
+      },
+      [exchange](const caf::error& err) {
+        if (is_invalid_token(err))
+          return exchange->respond(
+            engineio_error(engineio_http_error::forbidden));
+        log("server").error("token check failed: {}", to_string(err));
+        exchange->respond(protocol::json_error(503, "unavailable"));
+      });
+}
+
 void route(self_ptr self, const exchange_ptr& exchange) {
   const auto& req = exchange->request();
+  if (req.path() == engineio_path)
+    return engineio(self, exchange);
   auto match = protocol::route(req.method, req.path());
   switch (match.target) {
     case protocol::endpoint::info:
@@ -95,13 +186,25 @@ listener_actor::behavior_type listener(self_ptr self, listener_config cfg) {
   // However the listener ends, nothing more is accepted.
   self->attach_functor(
     [acceptor = self->state.cfg.acceptor] { acceptor->close(); });
+  self->set_down_handler([self](caf::down_msg& msg) {
+    auto& st = self->state;
+    if (auto it = st.sids.find(msg.source); it != st.sids.end()) {
+      st.sessions.erase(it->second);
+      st.sids.erase(it);
+      st.at_session_cap = false;
+    }
+  });
   return {
     [self](atom::http, const exchange_ptr& exchange) { route(self, exchange); },
     [self](atom::shutdown) {
       log("server").info("shutting down: no new connections");
       const auto& peers = self->state.cfg;
+      for (const auto& [sid, session] : self->state.sessions)
+        self->send_exit(session, caf::exit_reason::user_shutdown);
       self->send_exit(peers.auth, caf::exit_reason::user_shutdown);
       self->send_exit(peers.approval, caf::exit_reason::user_shutdown);
+      if (peers.screens)
+        self->send_exit(peers.screens, caf::exit_reason::user_shutdown);
       self->quit();
     },
   };

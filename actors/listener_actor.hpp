@@ -6,12 +6,15 @@
 #include "actors/approval_actor.hpp"
 #include "actors/auth_actor.hpp"
 #include "actors/messages.hpp"
+#include "actors/screens_actor.hpp"
+#include "actors/session_actor.hpp"
 #include "net/ports.hpp"
 
 namespace openmfd::actors {
 
-/// Owns the TLS acceptor (and through it the TLS context) and routes every
-/// HTTP request.
+/// Owns the TLS acceptor (and through it the TLS context), routes every
+/// HTTP request, and owns the Engine.IO sessions: it opens one per
+/// `/socket.io/` handshake and routes requests with a `sid` to it.
 using listener_actor = caf::typed_actor<
   caf::reacts_to<atom::http, exchange_ptr>, caf::reacts_to<atom::shutdown>>;
 
@@ -23,10 +26,14 @@ struct listener_config {
   approval_actor approval;
   /// How long an /authorise request may wait for the person at the host.
   std::chrono::milliseconds approval_timeout{60'000};
+  /// For every Engine.IO session.
+  engineio_settings engine;
+  /// Screen events go here; may be null (they then fail).
+  screens_actor screens;
 };
 
 /// Spawns the listener and starts accepting. At shutdown it stops accepting
-/// and ends the auth and approval actors too.
+/// and ends every session and the auth, approval and screens actors too.
 listener_actor spawn_listener(caf::actor_system& sys, listener_config cfg);
 
 } // namespace openmfd::actors

@@ -14,6 +14,8 @@
 #include "actors/console_reader.hpp"
 #include "actors/listener_actor.hpp"
 #include "actors/messages.hpp"
+#include "actors/screens_actor.hpp"
+#include "actors/session_actor.hpp"
 #include "net/identity_store.hpp"
 #include "net/io_runtime.hpp"
 #include "net/server.hpp"
@@ -55,6 +57,15 @@ void print_banner(const std::string& bind, std::uint16_t port,
   std::fflush(stdout);
 }
 
+// /socket.io/ takes Engine.IO payloads; everything else small JSON bodies.
+net::server_options with_body_limits(net::server_options options,
+                                     std::size_t max_payload) {
+  options.body_limit = [max_payload](std::string_view path) -> std::size_t {
+    return path == "/socket.io/" ? max_payload : 4096;
+  };
+  return options;
+}
+
 // Console output: prompts and command answers, straight to the terminal.
 void print_console(const std::string& text) {
   std::fputs(text.c_str(), stdout);
@@ -85,7 +96,9 @@ int serve(const actors::server_config& cfg) {
   // handlers release the last connections while the actors still exist.
   net::io_runtime io{1};
 
-  auto listening = net::listen_tls(io, identity.tls, cfg.net);
+  actors::engineio_settings engine;
+  auto listening = net::listen_tls(
+    io, identity.tls, with_body_limits(cfg.net, engine.max_payload));
   if (!listening.acceptor) {
     log.critical("{}", listening.error);
     return 1;
@@ -104,12 +117,19 @@ int serve(const actors::server_config& cfg) {
   }
   caf::anon_send(approval, atom::command_handler_v,
                  caf::actor_cast<caf::actor>(auth));
+  auto screens = actors::spawn_screens(sys, {cfg.data_dir}, true, store_error);
+  if (!screens) {
+    log.critical("{}", store_error);
+    caf::anon_send_exit(approval, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(auth, caf::exit_reason::user_shutdown);
+    return 1;
+  }
 
   protocol::server_info info{identity.server_id, platform::host_name(),
                              OPENMFD_VERSION, identity.tls.fingerprint};
   auto listener = actors::spawn_listener(
     sys, {listening.acceptor, protocol::info_body(info), auth, approval,
-          cfg.approval_timeout});
+          cfg.approval_timeout, engine, screens});
   io.on_termination_signal([listener](int signal) {
     spdlog::get("server")->info("signal {}: stopping", signal);
     caf::anon_send(listener, atom::shutdown_v);

@@ -1,5 +1,6 @@
 // The TLS acceptor: accepts connections, enforces the connection cap, and
-// tracks live connections so that shutdown can reach them.
+// tracks live connections (HTTP, and the WebSockets they become) so that
+// shutdown can reach them.
 
 #include <unordered_map>
 
@@ -76,6 +77,20 @@ public:
   }
 
   std::uint16_t port() const noexcept override { return port_; }
+
+  void adopt(std::uint64_t id,
+             std::weak_ptr<tracked_connection> successor) override {
+    asio::post(strand_, [self = shared_from_this(), id,
+                         successor = std::move(successor)] {
+      auto it = self->live_.find(id);
+      if (it == self->live_.end())
+        return;
+      it->second = successor;
+      if (self->closing_) // shut down while it was changing hands
+        if (auto conn = successor.lock())
+          conn->shutdown();
+    });
+  }
 
   void forget(std::uint64_t id) override {
     // Runs from a connection's destructor on any thread: hop to our strand.

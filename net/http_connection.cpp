@@ -9,8 +9,10 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 
 #include "net/log.hpp"
+#include "net/websocket_connection.hpp"
 
 namespace openmfd::net {
 
@@ -23,11 +25,16 @@ using tcp = asio::ip::tcp;
 /// The port an actor answers a request through. Answers at most once; if
 /// nobody answers (the actor died, the server is stopping), its destructor
 /// answers 503 so that no client waits for nothing.
+///
+/// It points to its connection weakly: a pending read keeps the connection
+/// alive, and ends it when the client leaves. An upgrade request has no read
+/// pending, so its exchange keeps the connection itself (`owner`).
 class http_exchange final : public exchange_port {
 public:
   http_exchange(std::weak_ptr<http_connection> connection, std::uint64_t id,
-                protocol::http_request request)
-    : connection_(std::move(connection)), id_(id),
+                protocol::http_request request,
+                std::shared_ptr<http_connection> owner)
+    : connection_(std::move(connection)), owner_(std::move(owner)), id_(id),
       request_(std::move(request)) {}
 
   ~http_exchange() override {
@@ -53,8 +60,19 @@ public:
       fn();
   }
 
+  void upgrade(std::shared_ptr<stream_events> events) override {
+    auto conn = connection_.lock();
+    if (responded_.exchange(true) || !conn) {
+      if (events)
+        events->on_closed();
+      return;
+    }
+    conn->upgrade(id_, std::move(events));
+  }
+
 private:
   std::weak_ptr<http_connection> connection_;
+  std::shared_ptr<http_connection> owner_;
   std::uint64_t id_;
   protocol::http_request request_;
   std::atomic<bool> responded_{false};
@@ -90,7 +108,8 @@ http_connection::http_connection(tcp::socket socket, ssl::context& tls,
                                  std::shared_ptr<request_sink> sink,
                                  std::shared_ptr<connection_registry> registry,
                                  std::uint64_t id)
-  : stream_(std::move(socket), tls), options_(options),
+  : stream_(std::move(socket), tls), executor_(stream_.get_executor()),
+    options_(options),
     sink_(std::move(sink)), registry_(std::move(registry)), id_(id) {
   beast::error_code ec;
   auto ep = tcp().socket().remote_endpoint(ec);
@@ -98,7 +117,8 @@ http_connection::http_connection(tcp::socket socket, ssl::context& tls,
 }
 
 http_connection::~http_connection() {
-  registry_->forget(id_);
+  if (!handed_over_) // else the WebSocket reports it
+    registry_->forget(id_);
 }
 
 beast::tcp_stream& http_connection::tcp() noexcept {
@@ -106,7 +126,7 @@ beast::tcp_stream& http_connection::tcp() noexcept {
 }
 
 void http_connection::start() {
-  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+  asio::dispatch(executor_, [self = shared_from_this()] {
     self->tcp().expires_after(self->options_.handshake_timeout);
     self->stream_.async_handshake(
       ssl::stream_base::server,
@@ -115,7 +135,7 @@ void http_connection::start() {
 }
 
 void http_connection::shutdown() {
-  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+  asio::post(executor_, [self = shared_from_this()] {
     self->shutting_down_ = true;
     // Busy connections close after their response; idle ones close now.
     if (self->phase_ == phase::idle || self->phase_ == phase::handshaking)
@@ -187,10 +207,17 @@ void http_connection::on_request(beast::error_code ec, std::size_t) {
   phase_ = phase::awaiting_response;
   ++exchange_id_;
   abort_fn_ = nullptr;
+  // A WebSocket client sends nothing before the 101, so an upgrade request
+  // needs no read ahead; and none may be pending when the stream moves.
+  bool upgrading = beast::websocket::is_upgrade(parser_->get());
+  if (upgrading)
+    upgrade_request_.emplace(parser_->get());
   auto exchange = std::make_shared<http_exchange>(
     weak_from_this(), exchange_id_,
-    to_request(parser_->release(), remote_address_));
-  read_ahead();
+    to_request(parser_->release(), remote_address_),
+    upgrading ? shared_from_this() : nullptr);
+  if (!upgrading)
+    read_ahead();
   sink_->on_request(std::move(exchange));
 }
 
@@ -233,7 +260,7 @@ void http_connection::handle_read_error(beast::error_code ec) {
 
 void http_connection::respond(std::uint64_t exchange_id,
                               protocol::http_response res) {
-  asio::post(stream_.get_executor(), [self = shared_from_this(), exchange_id,
+  asio::post(executor_, [self = shared_from_this(), exchange_id,
                                       res = std::move(res)]() mutable {
     if (self->phase_ != phase::awaiting_response
         || exchange_id != self->exchange_id_)
@@ -245,7 +272,7 @@ void http_connection::respond(std::uint64_t exchange_id,
 
 void http_connection::on_abort(std::uint64_t exchange_id,
                                std::function<void()> fn) {
-  asio::post(stream_.get_executor(), [self = shared_from_this(), exchange_id,
+  asio::post(executor_, [self = shared_from_this(), exchange_id,
                                       fn = std::move(fn)]() mutable {
     bool pending = self->phase_ == phase::awaiting_response
                    && exchange_id == self->exchange_id_;
@@ -257,9 +284,43 @@ void http_connection::on_abort(std::uint64_t exchange_id,
   });
 }
 
+void http_connection::upgrade(std::uint64_t exchange_id,
+                              std::shared_ptr<stream_events> events) {
+  asio::post(executor_, [self = shared_from_this(), exchange_id,
+                         events = std::move(events)]() mutable {
+    bool pending = self->phase_ == phase::awaiting_response
+                   && exchange_id == self->exchange_id_;
+    if (!pending || !events) {
+      log().debug("{}: upgrade of a finished exchange", self->remote_address_);
+      if (events)
+        events->on_closed();
+      return;
+    }
+    if (!self->upgrade_request_ || self->shutting_down_) {
+      log().debug("{}: upgrade refused: {}", self->remote_address_,
+                  self->shutting_down_ ? "shutting down"
+                                       : "no upgrade request");
+      self->write(protocol::json_error(400, "not_websocket"), false);
+      return events->on_closed();
+    }
+    self->hand_over(std::move(events));
+  });
+}
+
+void http_connection::hand_over(std::shared_ptr<stream_events> events) {
+  phase_ = phase::closed;
+  abort_fn_ = nullptr;
+  handed_over_ = true;
+  start_websocket({std::move(stream_), std::move(buffer_),
+                   std::move(*upgrade_request_), options_, std::move(events),
+                   registry_, id_, remote_address_});
+  upgrade_request_.reset();
+}
+
 void http_connection::write(protocol::http_response res, bool keep_alive) {
   phase_ = phase::writing;
   abort_fn_ = nullptr;
+  upgrade_request_.reset();
   response_ = {};
   response_.version(11);
   response_.result(res.status);
@@ -297,8 +358,13 @@ void http_connection::close() {
   if (phase_ == phase::closed)
     return;
   client_gone();
+  // A TLS shutdown reads and writes; it would race an operation still
+  // pending: the handshake, the wait for a request (idle), a request being
+  // read, or the read ahead. Such a connection just goes.
+  bool busy = read_ahead_pending_ || phase_ == phase::handshaking
+              || phase_ == phase::idle || phase_ == phase::reading;
   phase_ = phase::closed;
-  if (read_ahead_pending_) { // a TLS shutdown would race the pending read
+  if (busy) {
     beast::error_code ignored;
     return tcp().socket().close(ignored);
   }

@@ -34,10 +34,16 @@ public:
 };
 
 /// Told when a connection ends, so the acceptor can count and forget it.
+/// Callable from any thread.
 class connection_registry {
 public:
   virtual ~connection_registry() = default;
+  /// Connection `id` is gone.
   virtual void forget(std::uint64_t id) = 0;
+  /// Connection `id` now lives on as `successor` (an HTTP connection that
+  /// became a WebSocket); shutdown reaches it from now on.
+  virtual void adopt(std::uint64_t id,
+                     std::weak_ptr<tracked_connection> successor) = 0;
 };
 
 class http_connection final
@@ -61,6 +67,9 @@ public:
   void respond(std::uint64_t exchange_id, protocol::http_response res);
   /// Registers the abort callback of `exchange_id` (any thread).
   void on_abort(std::uint64_t exchange_id, std::function<void()> fn);
+  /// Hands the connection over to a WebSocket (any thread).
+  void upgrade(std::uint64_t exchange_id,
+               std::shared_ptr<stream_events> events);
 
 private:
   enum class phase {
@@ -84,11 +93,14 @@ private:
   void write(protocol::http_response res, bool keep_alive);
   void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t);
   void client_gone();
+  void hand_over(std::shared_ptr<stream_events> events);
   void close();
   void fail(boost::beast::error_code ec, const char* where);
   boost::beast::tcp_stream& tcp() noexcept;
 
   tls_stream stream_;
+  /// The strand; kept apart because `stream_` is moved out at an upgrade.
+  tls_stream::executor_type executor_;
   const server_options& options_;
   std::shared_ptr<request_sink> sink_;
   std::shared_ptr<connection_registry> registry_;
@@ -99,9 +111,14 @@ private:
     boost::beast::http::string_body>>
     parser_;
   boost::beast::http::response<boost::beast::http::string_body> response_;
+  /// The request awaiting its response, kept when it asks for a WebSocket.
+  std::optional<
+    boost::beast::http::request<boost::beast::http::string_body>>
+    upgrade_request_;
   phase phase_ = phase::handshaking;
   bool shutting_down_ = false;
   bool read_ahead_pending_ = false;
+  bool handed_over_ = false; ///< the stream now belongs to a WebSocket
   std::uint64_t exchange_id_ = 0; ///< the request awaiting its response
   std::function<void()> abort_fn_;
 };

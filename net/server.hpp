@@ -33,8 +33,13 @@ struct server_options {
   /// To write one response to a client that does not read.
   std::chrono::milliseconds write_timeout{30'000};
   std::size_t header_limit = 8 * 1024;
-  /// The body limit for a request path (default: 4 KiB everywhere).
+  /// The body limit for a request path (default: 4 KiB everywhere); for a
+  /// WebSocket, the largest message it may receive (its upgrade path's).
   std::function<std::size_t(std::string_view path)> body_limit;
+  /// A WebSocket whose unsent messages pass either limit is closed: its
+  /// client is too slow to read.
+  std::size_t send_queue_frames = 1024;
+  std::size_t send_queue_bytes = 16 * 1024 * 1024;
 };
 
 /// The listener's outcome: the acceptor, or why it could not listen.

@@ -11,7 +11,7 @@ OPENMFD_BUILD_PACKAGES=(
 # What the test suite needs besides (end-to-end clients, X server for the
 # XTest test, the Windows cross compiler).
 OPENMFD_TEST_PACKAGES=(
-  python3 xvfb xauth x11-utils g++-mingw-w64-x86-64-posix
+  python3 xvfb xauth x11-utils g++-mingw-w64-x86-64-posix nodejs
 )
 
 openmfd_root() {
@@ -39,6 +39,11 @@ openmfd_install_packages() {
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Debian ships npm as its own package; some Node.js builds bundle it.
+openmfd_ensure_npm() {
+  command -v npm >/dev/null || openmfd_install_packages npm
 }
 
 # openmfd_build DIR [cmake options...]: configures (once) and builds DIR.

@@ -7,6 +7,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 root=$(openmfd_root)
 openmfd_install_packages "${OPENMFD_BUILD_PACKAGES[@]}" \
   "${OPENMFD_TEST_PACKAGES[@]}"
+openmfd_ensure_npm
 
 jobs=$(nproc)
 echo "== building build-asan (ASan + UBSan)"

@@ -1,0 +1,358 @@
+#include "actors/screens_actor.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "actors/log.hpp"
+#include "platform/files.hpp"
+
+namespace openmfd::actors {
+
+std::string to_string(screens_error x) {
+  switch (x) {
+    case screens_error::none:
+      return "none";
+    case screens_error::invalid_screen:
+      return "invalid_screen";
+    case screens_error::invalid_state:
+      return "invalid_state";
+    case screens_error::state_too_large:
+      return "state_too_large";
+    case screens_error::too_many_screens:
+      return "too_many_screens";
+  }
+  return "unknown";
+}
+
+std::optional<screens_error> as_screens_error(const caf::error& err) {
+  if (!err || err.category() != caf::atom("screens"))
+    return std::nullopt;
+  return static_cast<screens_error>(err.code());
+}
+
+std::filesystem::path screens_file(const std::filesystem::path& data_dir) {
+  return data_dir / "screens.json";
+}
+
+namespace {
+
+/// The version of screens.json this code writes and reads.
+constexpr std::int64_t file_version = 1;
+
+struct screen {
+  boost::json::object state;
+  /// In join order, so broadcasts go out in a stable order. Weak: the
+  /// screens actor must not keep a session alive (STYLE §3 trap 4).
+  std::vector<caf::actor_addr> members;
+};
+
+using screen_map = std::map<std::string, screen>;
+
+/// Writes the states that are worth keeping (non-empty) in name order.
+std::string serialize_screens(const screen_map& screens) {
+  boost::json::object all;
+  for (const auto& [name, s] : screens)
+    if (!s.state.empty())
+      all[name] = s.state;
+  boost::json::object file;
+  file["version"] = file_version;
+  file["screens"] = std::move(all);
+  return boost::json::serialize(file);
+}
+
+struct screens_state {
+  static inline const char* name = "screens";
+  screens_config cfg;
+  screen_map screens;
+  /// Which screens each monitored session joined.
+  std::unordered_map<caf::actor_addr, std::set<std::string>> joined;
+  bool dirty = false;         ///< a change is not in the file yet
+  bool flush_pending = false; ///< a write-behind timer is running
+
+  screens_state() = default;
+  screens_state(const screens_state&) = delete;
+  screens_state& operator=(const screens_state&) = delete;
+
+  /// Writes what is not in the file yet. Also run by the destructor, so
+  /// that no way of ending the actor loses a change.
+  void write_now() {
+    if (!dirty || cfg.data_dir.empty())
+      return;
+    auto path = screens_file(cfg.data_dir);
+    auto text = serialize_screens(screens);
+    if (auto ec = platform::write_file_atomically(
+          path, text, platform::file_access::owner_only)) {
+      // Still dirty: the next change or the exit tries again.
+      log("screens").error("cannot write {}: {}", path.string(), ec.message());
+      return;
+    }
+    dirty = false;
+  }
+
+  ~screens_state() {
+    write_now();
+  }
+};
+
+using self_ptr = screens_actor::stateful_pointer<screens_state>;
+
+bool valid_name(const std::string& name, std::size_t max_length) {
+  if (name.empty() || name.size() > max_length)
+    return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+           || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+  });
+}
+
+/// Parses an untrusted state: a JSON object whose text and canonical form
+/// both fit `max_bytes`. Never throws on bad input.
+screens_error parse_state(const std::string& text, std::size_t max_bytes,
+                          boost::json::object& state, std::string& canonical) {
+  if (text.size() > max_bytes)
+    return screens_error::state_too_large;
+  boost::json::error_code ec;
+  auto value = boost::json::parse(text, ec);
+  if (ec || !value.is_object())
+    return screens_error::invalid_state;
+  // The canonical form is what is stored and sent; numbers may print longer
+  // than they were written, so it is measured again.
+  canonical = boost::json::serialize(value);
+  if (canonical.size() > max_bytes)
+    return screens_error::state_too_large;
+  state = std::move(value.get_object());
+  return screens_error::none;
+}
+
+/// Why `text` (the file's contents) cannot be used, or empty.
+std::string parse_file(const std::string& text, const screens_config& cfg,
+                       screen_map& out) {
+  boost::json::error_code ec;
+  auto value = boost::json::parse(text, ec);
+  if (ec)
+    return "it is not JSON (" + ec.message() + ")";
+  const auto* file = value.if_object();
+  if (!file)
+    return "it is not a JSON object";
+  const auto* version = file->if_contains("version");
+  if (!version || !version->is_int64()
+      || version->get_int64() != file_version)
+    return "its \"version\" is not " + std::to_string(file_version);
+  const auto* screens = file->if_contains("screens");
+  if (!screens || !screens->is_object())
+    return "its \"screens\" is not an object";
+  const auto& all = screens->get_object();
+  if (all.size() > cfg.max_screens)
+    return "it has more than " + std::to_string(cfg.max_screens) + " screens";
+  for (const auto& entry : all) {
+    std::string name{entry.key()};
+    if (!valid_name(name, cfg.max_name_length))
+      return "it has an invalid screen name";
+    const auto* state = entry.value().if_object();
+    if (!state)
+      return "the state of screen \"" + name + "\" is not an object";
+    if (boost::json::serialize(*state).size() > cfg.max_state_bytes)
+      return "the state of screen \"" + name + "\" is larger than "
+             + std::to_string(cfg.max_state_bytes) + " bytes";
+    out[name].state = *state;
+  }
+  return {};
+}
+
+/// The saved screens; nothing (and `error` set) when the file is unusable.
+std::optional<screen_map> load(const screens_config& cfg, std::string& error) {
+  screen_map result;
+  if (cfg.data_dir.empty())
+    return result;
+  auto path = screens_file(cfg.data_dir);
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec) && !ec)
+    return result;
+  // Read no more than the limits allow the file to hold.
+  auto limit = cfg.max_screens * (cfg.max_state_bytes + cfg.max_name_length
+                                  + 16)
+               + 64;
+  auto size = std::filesystem::file_size(path, ec);
+  if (!ec && size > limit) {
+    error = "cannot use " + path.string() + ": it is larger than "
+            + std::to_string(limit)
+            + " bytes. It was not changed; restore it from a backup, or move "
+              "it away to start with no saved screen state";
+    return std::nullopt;
+  }
+  std::string text;
+  if (auto read_ec = platform::read_file(path, text)) {
+    error = "cannot read " + path.string() + ": " + read_ec.message();
+    return std::nullopt;
+  }
+  auto why = parse_file(text, cfg, result);
+  if (!why.empty()) {
+    error = "cannot use " + path.string() + ": " + why
+            + ". It was not changed; restore it from a backup, or move it "
+              "away to start with no saved screen state";
+    return std::nullopt;
+  }
+  return result;
+}
+
+/// Notes a change; the file is written `write_delay` later, together with
+/// whatever else changes until then.
+void mark_dirty(self_ptr self) {
+  auto& st = self->state;
+  st.dirty = true;
+  if (st.cfg.data_dir.empty() || st.flush_pending)
+    return;
+  st.flush_pending = true;
+  self->delayed_send(self, st.cfg.write_delay, atom::flush_v);
+}
+
+/// Forgets a screen nobody watches and nothing is stored for.
+void drop_if_idle(screens_state& st, screen_map::iterator it) {
+  if (it->second.members.empty() && it->second.state.empty())
+    st.screens.erase(it);
+}
+
+void remove_member(screens_state& st, const std::string& name,
+                   const caf::actor_addr& session) {
+  auto it = st.screens.find(name);
+  if (it == st.screens.end())
+    return;
+  auto& members = it->second.members;
+  members.erase(std::remove(members.begin(), members.end(), session),
+                members.end());
+  drop_if_idle(st, it);
+}
+
+caf::result<std::string> join(self_ptr self, const std::string& name,
+                              const caf::actor& session) {
+  auto& st = self->state;
+  if (!valid_name(name, st.cfg.max_name_length))
+    return caf::make_error(screens_error::invalid_screen);
+  if (!session)
+    return caf::make_error(caf::sec::invalid_argument);
+  auto it = st.screens.find(name);
+  if (it == st.screens.end()) {
+    if (st.screens.size() >= st.cfg.max_screens)
+      return caf::make_error(screens_error::too_many_screens);
+    it = st.screens.emplace(name, screen{}).first;
+  }
+  auto addr = session.address();
+  auto& members = it->second.members;
+  if (std::find(members.begin(), members.end(), addr) == members.end())
+    members.push_back(addr);
+  auto [entry, first] = st.joined.try_emplace(addr);
+  if (first)
+    self->monitor(session);
+  entry->second.insert(name);
+  return boost::json::serialize(it->second.state);
+}
+
+caf::result<bool> leave(self_ptr self, const std::string& name,
+                        const caf::actor& session) {
+  auto& st = self->state;
+  if (!valid_name(name, st.cfg.max_name_length))
+    return caf::make_error(screens_error::invalid_screen);
+  if (!session)
+    return caf::make_error(caf::sec::invalid_argument);
+  auto addr = session.address();
+  remove_member(st, name, addr);
+  if (auto entry = st.joined.find(addr); entry != st.joined.end()) {
+    entry->second.erase(name);
+    if (entry->second.empty()) {
+      st.joined.erase(entry);
+      self->demonitor(session);
+    }
+  }
+  return true;
+}
+
+caf::result<bool> set(self_ptr self, const std::string& name,
+                      const std::string& text, const caf::actor& session) {
+  auto& st = self->state;
+  if (!valid_name(name, st.cfg.max_name_length))
+    return caf::make_error(screens_error::invalid_screen);
+  boost::json::object state;
+  std::string canonical;
+  if (auto err = parse_state(text, st.cfg.max_state_bytes, state, canonical);
+      err != screens_error::none)
+    return caf::make_error(err);
+  auto it = st.screens.find(name);
+  if (it == st.screens.end()) {
+    if (state.empty())
+      return true; // nobody watches it and there is nothing to keep
+    if (st.screens.size() >= st.cfg.max_screens)
+      return caf::make_error(screens_error::too_many_screens);
+    it = st.screens.emplace(name, screen{}).first;
+  }
+  it->second.state = std::move(state);
+  auto sender = session ? session.address() : caf::actor_addr{};
+  for (const auto& member : it->second.members) {
+    if (member == sender)
+      continue;
+    if (auto h = caf::actor_cast<caf::actor>(member))
+      caf::anon_send(h, atom::screen_state_v, name, canonical);
+  }
+  drop_if_idle(st, it);
+  mark_dirty(self);
+  return true;
+}
+
+screens_actor::behavior_type screens(self_ptr self, screens_config cfg,
+                                     std::shared_ptr<screen_map> restored) {
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  st.screens = std::move(*restored);
+  // A session that ends leaves every screen it joined.
+  self->set_down_handler([self](caf::down_msg& msg) {
+    auto& state = self->state;
+    auto entry = state.joined.find(msg.source);
+    if (entry == state.joined.end())
+      return;
+    for (const auto& name : entry->second)
+      remove_member(state, name, msg.source);
+    state.joined.erase(entry);
+  });
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    self->state.write_now();
+    self->quit(msg.reason);
+  });
+  return {
+    [self](atom::join_screen, const std::string& name,
+           const caf::actor& session) { return join(self, name, session); },
+    [self](atom::leave_screen, const std::string& name,
+           const caf::actor& session) { return leave(self, name, session); },
+    [self](atom::set_screen, const std::string& name, const std::string& text,
+           const caf::actor& session) {
+      return set(self, name, text, session);
+    },
+    [self](atom::flush) {
+      self->state.flush_pending = false;
+      self->state.write_now();
+    },
+  };
+}
+
+} // namespace
+
+screens_actor spawn_screens(caf::actor_system& sys, screens_config cfg,
+                            bool detached, std::string& error) {
+  auto restored = load(cfg, error);
+  if (!restored)
+    return {};
+  if (!restored->empty())
+    log("screens").info("restored the state of {} screens",
+                        restored->size());
+  // Spawn arguments must be copyable (STYLE §3 trap 1).
+  auto shared = std::make_shared<screen_map>(std::move(*restored));
+  if (detached)
+    return sys.spawn<caf::detached>(screens, std::move(cfg), shared);
+  return sys.spawn(screens, std::move(cfg), shared);
+}
+
+} // namespace openmfd::actors

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "actors/messages.hpp"
+
+namespace openmfd::actors {
+
+/// Shared screen state and who watches it (DESIGN §3 join_screen,
+/// leave_screen, set_screen_state). A state is a JSON object; it travels
+/// between actors as its serialized text. Sessions are monitored: one that
+/// ends leaves every screen it joined. Errors are `screens_error`s.
+using screens_actor = caf::typed_actor<
+  /// (screen, session) → the screen's state ("{}" when new). Joining twice
+  /// is harmless.
+  caf::replies_to<atom::join_screen, std::string, caf::actor>::with<
+    std::string>,
+  /// (screen, session) → true; leaving a screen not joined is harmless.
+  caf::replies_to<atom::leave_screen, std::string, caf::actor>::with<bool>,
+  /// (screen, state JSON, session) → true once stored; every other member
+  /// is sent (atom::screen_state, screen, state JSON). The sender need not
+  /// be a member.
+  caf::replies_to<atom::set_screen, std::string, std::string,
+                  caf::actor>::with<bool>,
+  /// Internal: the write-behind timer fired.
+  caf::reacts_to<atom::flush>>;
+
+struct screens_config {
+  /// Where screens.json lives; empty keeps the state in memory only.
+  std::filesystem::path data_dir;
+  /// Screens with a state or a member, at most.
+  std::size_t max_screens = 256;
+  /// A state's serialized size, at most.
+  std::size_t max_state_bytes = 64 * 1024;
+  /// A screen name's length, at most (names use [A-Za-z0-9_.-]).
+  std::size_t max_name_length = 64;
+  /// How long after a change the file is written; changes in between are
+  /// written together. The state is also written when the actor exits.
+  std::chrono::milliseconds write_delay{1000};
+};
+
+/// The file the screens actor keeps its state in, inside `data_dir`.
+std::filesystem::path screens_file(const std::filesystem::path& data_dir);
+
+/// Spawns the screens actor after reading screens.json from the data dir (a
+/// missing file means no state yet). A file that cannot be used is reported
+/// through `error`, naming it, and nothing is spawned; the file is left as
+/// it is. `detached` gives the actor its own thread (file writes flush to
+/// disk); tests pass false to run it under the test scheduler.
+screens_actor spawn_screens(caf::actor_system& sys, screens_config cfg,
+                            bool detached, std::string& error);
+
+/// The screens_error inside `err`, if it is one (for the wire code).
+std::optional<screens_error> as_screens_error(const caf::error& err);
+
+} // namespace openmfd::actors

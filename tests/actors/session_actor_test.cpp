@@ -1,0 +1,459 @@
+#include "actors/session_actor.hpp"
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/json/parse.hpp>
+#include <catch2/catch.hpp>
+
+#include "tests/actors/actor_fixture.hpp"
+
+using namespace std::chrono_literals;
+using namespace openmfd;
+using actors::client_identity;
+
+namespace {
+
+const std::string sid = "AAAAAAAAAAAAAAAAAAAA";
+
+/// An HTTP exchange that records what the session does with it.
+class fake_exchange final : public net::exchange_port {
+public:
+  explicit fake_exchange(protocol::http_request req) : req_(std::move(req)) {}
+
+  const protocol::http_request& request() const noexcept override {
+    return req_;
+  }
+  void respond(protocol::http_response res) override {
+    responses.push_back(std::move(res));
+  }
+  void on_abort(std::function<void()> fn) override { abort = std::move(fn); }
+  void upgrade(std::shared_ptr<net::stream_events> e) override {
+    events = std::move(e);
+  }
+
+  /// The one response's body ("" when none or several).
+  std::string body() const {
+    return responses.size() == 1 ? responses.front().body : std::string{};
+  }
+
+  std::vector<protocol::http_response> responses;
+  std::function<void()> abort;
+  std::shared_ptr<net::stream_events> events;
+
+private:
+  protocol::http_request req_;
+};
+
+/// A WebSocket that records what the session sends.
+class fake_stream final : public net::stream_port {
+public:
+  void send(std::string frame, bool binary) override {
+    if (!closed)
+      frames.emplace_back(std::move(frame), binary);
+  }
+  void grant(std::size_t n) override { granted += n; }
+  void close() override { closed = true; }
+
+  std::vector<std::pair<std::string, bool>> frames;
+  std::size_t granted = 0;
+  bool closed = false;
+};
+
+/// What the fake auth actor saw.
+struct auth_record {
+  std::vector<std::string> subscribed; ///< id hashes
+};
+
+/// Accepts the token "good" (and nothing else) as client "Tablet".
+actors::auth_actor::behavior_type
+fake_auth(actors::auth_actor::pointer, std::shared_ptr<auth_record> record) {
+  return {
+    [](atom::authorise, const std::string&, const std::string&,
+       const std::string&, std::uint64_t) {
+      return actors::authorise_outcome{};
+    },
+    [](atom::validate,
+       const std::string& token) -> caf::result<client_identity> {
+      if (token == "good")
+        return client_identity{"0123456789abcdef", "Tablet"};
+      return caf::make_error(actors::auth_error::invalid_token);
+    },
+    [record](atom::subscribe, const std::string& id_hash, const caf::actor&) {
+      record->subscribed.push_back(id_hash);
+    },
+    [](atom::list) { return std::string{}; },
+    [](atom::revoke, const std::string&) { return std::string{}; },
+    [](atom::clear_denied) { return std::string{}; },
+    [](atom::rotate) {},
+    [](atom::poll) {},
+    [](atom::flush) {},
+  };
+}
+
+/// Records when the watched actor ends.
+caf::behavior watcher(caf::event_based_actor* self, caf::actor target,
+                      std::shared_ptr<bool> down) {
+  self->monitor(target);
+  self->set_down_handler([down](caf::down_msg&) { *down = true; });
+  return {[](int) {}};
+}
+
+protocol::http_request make_request(std::string method, std::string query,
+                                    std::string body = {}) {
+  protocol::http_request req;
+  req.method = std::move(method);
+  req.target = "/socket.io/?EIO=4&" + query;
+  req.body = std::move(body);
+  req.remote_address = "127.0.0.1";
+  return req;
+}
+
+class session_fixture : public test::actor_fixture {
+public:
+  std::shared_ptr<auth_record> auth_log = std::make_shared<auth_record>();
+  actors::auth_actor auth = track(sys().spawn(fake_auth, auth_log));
+  actors::session_actor session;
+  std::shared_ptr<bool> ended = std::make_shared<bool>(false);
+
+  /// Opens a session with a polling (or WebSocket) handshake.
+  std::shared_ptr<fake_exchange>
+  open(bool websocket = false,
+       std::optional<client_identity> identity = std::nullopt) {
+    auto handshake = websocket ? upgrade_request(false)
+                               : exchange("GET", "transport=polling");
+    actors::session_config cfg;
+    cfg.sid = sid;
+    cfg.serial = 1;
+    cfg.auth = auth;
+    cfg.identity = std::move(identity);
+    cfg.handshake = handshake;
+    session = track(actors::spawn_session(sys(), std::move(cfg)));
+    track(sys().spawn(watcher, caf::actor_cast<caf::actor>(session), ended));
+    run();
+    return handshake;
+  }
+
+  std::shared_ptr<fake_exchange> exchange(std::string method,
+                                          std::string query,
+                                          std::string body = {}) {
+    return std::make_shared<fake_exchange>(
+      make_request(std::move(method), std::move(query), std::move(body)));
+  }
+
+  std::shared_ptr<fake_exchange> upgrade_request(bool with_sid = true) {
+    auto req = make_request(
+      "GET", "transport=websocket" + (with_sid ? "&sid=" + sid : ""));
+    req.headers = {{"Upgrade", "websocket"}, {"Connection", "Upgrade"}};
+    return std::make_shared<fake_exchange>(std::move(req));
+  }
+
+  /// Sends `x` to the session as the listener would, and runs.
+  std::shared_ptr<fake_exchange> deliver(std::shared_ptr<fake_exchange> x) {
+    caf::anon_send(session, atom::http_v, actors::exchange_ptr{x});
+    run();
+    return x;
+  }
+
+  std::shared_ptr<fake_exchange> poll() {
+    return deliver(exchange("GET", "transport=polling&sid=" + sid));
+  }
+
+  std::shared_ptr<fake_exchange> post(std::string body) {
+    return deliver(
+      exchange("POST", "transport=polling&sid=" + sid, std::move(body)));
+  }
+
+  /// Opens a WebSocket for an upgrade (or the handshake) `x` asked for.
+  std::shared_ptr<fake_stream> accept(const fake_exchange& x) {
+    REQUIRE(x.events);
+    auto stream = std::make_shared<fake_stream>();
+    x.events->on_open(stream);
+    run();
+    return stream;
+  }
+
+  void frame(const fake_exchange& x, std::string text, bool binary = false) {
+    x.events->on_frame(std::move(text), binary);
+    run();
+  }
+
+  /// CONNECTs with `token` over polling; returns what the poll got.
+  std::string connect_polling(const std::string& token) {
+    auto held = poll();
+    CHECK(post("40{\"token\":\"" + token + "\"}")->body() == "ok");
+    return held->body();
+  }
+};
+
+} // namespace
+
+TEST_CASE_METHOD(session_fixture, "a polling handshake gets the open packet") {
+  auto handshake = open();
+  auto body = handshake->body();
+  REQUIRE(body.rfind("0{", 0) == 0);
+  auto json = boost::json::parse(body.substr(1));
+  CHECK(json.at("sid").as_string() == sid);
+  CHECK(json.at("upgrades") == boost::json::parse(R"(["websocket"])"));
+  CHECK(json.at("pingInterval").as_int64() == 25000);
+  CHECK(json.at("pingTimeout").as_int64() == 20000);
+  CHECK(json.at("maxPayload").as_int64() == 1000000);
+  CHECK(handshake->responses.front().content_type
+        == "text/plain; charset=UTF-8");
+}
+
+TEST_CASE_METHOD(session_fixture, "CONNECT with a good token is admitted") {
+  open();
+  auto body = connect_polling("good");
+  REQUIRE(body.rfind("40{\"sid\":\"", 0) == 0);
+  CHECK(auth_log->subscribed == std::vector<std::string>{"0123456789abcdef"});
+  SECTION("an event without a handler is answered unknown_event") {
+    auto held = poll();
+    post(R"(427["hello",{"a":1}])");
+    CHECK(held->body() == R"(437[{"ok":false,"error":"unknown_event"}])");
+    held = poll();
+    post(R"(42["hello"])");
+    CHECK(held->body() == R"(42["message","error: unknown_event"])");
+  }
+  SECTION("a rotated token is pushed") {
+    auto held = poll();
+    caf::anon_send(session, atom::token_v, std::string{"fresh"},
+                   std::int64_t{900});
+    run();
+    CHECK(held->body()
+          == R"(42["token",{"token":"fresh","expires_in":900}])");
+  }
+  SECTION("revocation: the revoked event and DISCONNECT, then the close") {
+    auto held = poll();
+    caf::anon_send(session, atom::revoked_v);
+    run();
+    CHECK(held->body() == "42[\"revoked\"]\x1e" "41");
+    CHECK_FALSE(*ended); // the close packet goes in the next answer
+    CHECK(poll()->body() == "1");
+    CHECK(*ended);
+  }
+  SECTION("revocation between two polls waits for the next one") {
+    caf::anon_send(session, atom::revoked_v);
+    run();
+    CHECK_FALSE(*ended);
+    CHECK(poll()->body() == "42[\"revoked\"]\x1e" "41");
+    CHECK(poll()->body() == "1");
+    CHECK(*ended);
+  }
+  SECTION("a closing session lets its last poll go after a while") {
+    caf::anon_send(session, atom::revoked_v);
+    run();
+    advance(5s);
+    CHECK(*ended);
+  }
+  SECTION("a second CONNECT closes the session") {
+    post("40");
+    CHECK(*ended);
+  }
+}
+
+TEST_CASE_METHOD(session_fixture, "a bad or missing token: CONNECT_ERROR "
+                                  "first, then the close") {
+  open();
+  SECTION("bad") {
+    CHECK(connect_polling("bad") == R"(44{"message":"unauthorized"})");
+  }
+  SECTION("missing") {
+    auto held = poll();
+    post("40");
+    CHECK(held->body() == R"(44{"message":"unauthorized"})");
+  }
+  CHECK(poll()->body() == "1");
+  CHECK(*ended);
+  CHECK(auth_log->subscribed.empty());
+}
+
+TEST_CASE_METHOD(session_fixture, "the handshake's token admits a CONNECT "
+                                  "without one") {
+  open(false, client_identity{"fedcba9876543210", "Panel"});
+  auto held = poll();
+  post("40");
+  CHECK(held->body().rfind("40{\"sid\":", 0) == 0);
+}
+
+TEST_CASE_METHOD(session_fixture, "an unknown namespace is refused, the "
+                                  "session stays") {
+  open();
+  auto held = poll();
+  post("40/admin,{\"token\":\"good\"}");
+  CHECK(held->body() == R"(44/admin,{"message":"Invalid namespace"})");
+  CHECK_FALSE(*ended);
+}
+
+TEST_CASE_METHOD(session_fixture, "heartbeat: ping every interval, close "
+                                  "when a pong is missing") {
+  open();
+  connect_polling("good");
+  auto held = poll();
+  advance(24'999ms);
+  CHECK(held->responses.empty());
+  advance(1ms);
+  CHECK(held->body() == "2");
+  held = poll();
+  advance(19'999ms);
+  post("3");
+  advance(5s); // the pong reset the clock: the next ping is 25 s after it
+  CHECK(held->responses.empty());
+  advance(20s);
+  CHECK(held->body() == "2");
+  held = poll();
+  advance(19'999ms);
+  CHECK_FALSE(*ended);
+  advance(1ms);
+  CHECK(held->body() == "1");
+  CHECK(*ended);
+}
+
+TEST_CASE_METHOD(session_fixture, "no CONNECT within 10 s closes the "
+                                  "session") {
+  open();
+  auto held = poll();
+  advance(9'999ms);
+  CHECK_FALSE(*ended);
+  advance(1ms);
+  CHECK(held->body() == "1");
+  CHECK(*ended);
+}
+
+TEST_CASE_METHOD(session_fixture, "polling errors") {
+  open();
+  SECTION("two polls at once") {
+    auto first = poll();
+    auto second = poll();
+    REQUIRE(second->responses.size() == 1);
+    CHECK(second->responses.front().status == 400);
+    CHECK(first->body() == "1");
+    CHECK(*ended);
+  }
+  SECTION("a malformed payload") {
+    auto res = post("9nonsense");
+    REQUIRE(res->responses.size() == 1);
+    CHECK(res->responses.front().status == 400);
+    CHECK(*ended);
+  }
+  SECTION("a held poll whose client hung up") {
+    auto held = poll();
+    REQUIRE(held->abort);
+    held->abort();
+    run();
+    CHECK(*ended);
+  }
+  SECTION("the client closes") {
+    post("1");
+    CHECK(*ended);
+  }
+}
+
+TEST_CASE_METHOD(session_fixture, "the upgrade: probe, noop, upgrade, and "
+                                  "the order of packets") {
+  open();
+  connect_polling("good");
+  auto held = poll();
+  auto up = deliver(upgrade_request());
+  auto ws = accept(*up);
+  frame(*up, "2probe");
+  REQUIRE(ws->frames.size() == 1);
+  CHECK(ws->frames[0].first == "3probe");
+  CHECK(held->body() == "6"); // released so that the client can pause
+  // Packets queued while the client pauses wait for the WebSocket.
+  caf::anon_send(session, atom::token_v, std::string{"t1"}, std::int64_t{1});
+  caf::anon_send(session, atom::token_v, std::string{"t2"}, std::int64_t{2});
+  run();
+  frame(*up, "5");
+  REQUIRE(ws->frames.size() == 3);
+  CHECK(ws->frames[1].first.find("t1") != std::string::npos);
+  CHECK(ws->frames[2].first.find("t2") != std::string::npos);
+  CHECK(ws->granted == 2); // one credit back per frame taken
+  SECTION("polling is over") {
+    auto late = poll();
+    REQUIRE(late->responses.size() == 1);
+    CHECK(late->responses.front().status == 400);
+  }
+  SECTION("events now travel over the WebSocket") {
+    frame(*up, R"(421["nope"])");
+    CHECK(ws->frames.back().first
+          == R"(431[{"ok":false,"error":"unknown_event"}])");
+  }
+  SECTION("the WebSocket closing ends the session") {
+    up->events->on_closed();
+    run();
+    CHECK(*ended);
+  }
+}
+
+TEST_CASE_METHOD(session_fixture, "a poll arriving after the probe is "
+                                  "released at once") {
+  open();
+  connect_polling("good");
+  auto up = deliver(upgrade_request());
+  accept(*up);
+  frame(*up, "2probe");
+  auto held = poll();
+  CHECK(held->body() == "6");
+}
+
+TEST_CASE_METHOD(session_fixture, "a probe that is not completed in time "
+                                  "is dropped") {
+  open();
+  connect_polling("good");
+  auto up = deliver(upgrade_request());
+  auto ws = accept(*up);
+  advance(10s);
+  CHECK(ws->closed);
+  CHECK_FALSE(*ended);
+  auto held = poll(); // still polling
+  caf::anon_send(session, atom::token_v, std::string{"t"}, std::int64_t{1});
+  run();
+  CHECK(held->body().find("token") != std::string::npos);
+}
+
+TEST_CASE_METHOD(session_fixture, "a WebSocket handshake: open packet, "
+                                  "CONNECT_ERROR before the close") {
+  auto handshake = open(true);
+  auto ws = accept(*handshake);
+  REQUIRE(ws->frames.size() == 1);
+  auto json = boost::json::parse(ws->frames[0].first.substr(1));
+  CHECK(json.at("upgrades").as_array().empty());
+  frame(*handshake, R"(40{"token":"bad"})");
+  REQUIRE(ws->frames.size() == 2);
+  CHECK(ws->frames[1].first == R"(44{"message":"unauthorized"})");
+  CHECK(ws->closed);
+  CHECK(*ended);
+}
+
+TEST_CASE_METHOD(session_fixture, "binary attachments are reassembled") {
+  auto handshake = open(true);
+  auto ws = accept(*handshake);
+  frame(*handshake, R"(40{"token":"good"})");
+  frame(*handshake, R"(451-3["blob",{"_placeholder":true,"num":0}])");
+  CHECK(ws->frames.size() == 2); // waits for the attachment
+  frame(*handshake, std::string("\x00\x01\x02", 3), true);
+  REQUIRE(ws->frames.size() == 3);
+  CHECK(ws->frames[2].first == R"(433[{"ok":false,"error":"unknown_event"}])");
+}
+
+TEST_CASE_METHOD(session_fixture, "a malformed Socket.IO packet closes the "
+                                  "session") {
+  auto handshake = open(true);
+  auto ws = accept(*handshake);
+  frame(*handshake, R"(40{"token":"good"})");
+  frame(*handshake, "4{not json");
+  CHECK(ws->closed);
+  CHECK(*ended);
+}
+
+TEST_CASE_METHOD(session_fixture, "an exit closes every transport") {
+  auto handshake = open(true);
+  auto ws = accept(*handshake);
+  caf::anon_send_exit(session, caf::exit_reason::user_shutdown);
+  run();
+  CHECK(ws->closed);
+  CHECK(*ended);
+}
