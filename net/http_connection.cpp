@@ -26,15 +26,15 @@ using tcp = asio::ip::tcp;
 /// nobody answers (the actor died, the server is stopping), its destructor
 /// answers 503 so that no client waits for nothing.
 ///
-/// It points to its connection weakly: a pending read keeps the connection
-/// alive, and ends it when the client leaves. An upgrade request has no read
-/// pending, so its exchange keeps the connection itself (`owner`).
+/// It keeps its connection alive until it is gone: a request may be held
+/// with no operation pending on the socket (an upgrade request, or a client
+/// whose pipelined bytes filled the buffer), and its answer must still find
+/// the connection. The connection never points back, so there is no cycle.
 class http_exchange final : public exchange_port {
 public:
-  http_exchange(std::weak_ptr<http_connection> connection, std::uint64_t id,
-                protocol::http_request request,
-                std::shared_ptr<http_connection> owner)
-    : connection_(std::move(connection)), owner_(std::move(owner)), id_(id),
+  http_exchange(std::shared_ptr<http_connection> connection, std::uint64_t id,
+                protocol::http_request request)
+    : connection_(std::move(connection)), id_(id),
       request_(std::move(request)) {}
 
   ~http_exchange() override {
@@ -47,32 +47,25 @@ public:
   }
 
   void respond(protocol::http_response res) override {
-    if (responded_.exchange(true))
-      return;
-    if (auto conn = connection_.lock())
-      conn->respond(id_, std::move(res));
+    if (!responded_.exchange(true))
+      connection_->respond(id_, std::move(res));
   }
 
   void on_abort(std::function<void()> fn) override {
-    if (auto conn = connection_.lock())
-      conn->on_abort(id_, std::move(fn));
-    else if (fn)
-      fn();
+    connection_->on_abort(id_, std::move(fn));
   }
 
   void upgrade(std::shared_ptr<stream_events> events) override {
-    auto conn = connection_.lock();
-    if (responded_.exchange(true) || !conn) {
+    if (responded_.exchange(true)) {
       if (events)
         events->on_closed();
       return;
     }
-    conn->upgrade(id_, std::move(events));
+    connection_->upgrade(id_, std::move(events));
   }
 
 private:
-  std::weak_ptr<http_connection> connection_;
-  std::shared_ptr<http_connection> owner_;
+  std::shared_ptr<http_connection> connection_;
   std::uint64_t id_;
   protocol::http_request request_;
   std::atomic<bool> responded_{false};
@@ -109,8 +102,8 @@ http_connection::http_connection(tcp::socket socket, ssl::context& tls,
                                  std::shared_ptr<connection_registry> registry,
                                  std::uint64_t id)
   : stream_(std::move(socket), tls), executor_(stream_.get_executor()),
-    options_(options),
-    sink_(std::move(sink)), registry_(std::move(registry)), id_(id) {
+    options_(options), sink_(std::move(sink)), registry_(std::move(registry)),
+    id_(id), idle_timer_(executor_) {
   beast::error_code ec;
   auto ep = tcp().socket().remote_endpoint(ec);
   remote_address_ = ec ? "unknown" : ep.address().to_string();
@@ -154,6 +147,7 @@ void http_connection::on_handshake(beast::error_code ec) {
 void http_connection::read_next() {
   if (shutting_down_)
     return close();
+  idle_timer_.cancel(); // the stream's own deadline takes over
   phase_ = phase::idle;
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(options_.header_limit));
@@ -167,6 +161,8 @@ void http_connection::read_next() {
 }
 
 void http_connection::on_first_bytes(beast::error_code ec, std::size_t n) {
+  if (phase_ == phase::closed)
+    return;
   if (ec)
     return fail(ec, "wait for request");
   buffer_.commit(n);
@@ -184,6 +180,8 @@ void http_connection::read_header() {
 }
 
 void http_connection::on_header(beast::error_code ec, std::size_t) {
+  if (phase_ == phase::closed)
+    return;
   if (ec)
     return handle_read_error(ec);
   auto path = parser_->get().target();
@@ -201,10 +199,13 @@ void http_connection::on_header(beast::error_code ec, std::size_t) {
 }
 
 void http_connection::on_request(beast::error_code ec, std::size_t) {
+  if (phase_ == phase::closed)
+    return;
   if (ec)
     return handle_read_error(ec);
   tcp().expires_never(); // the request is held for as long as its handler
   phase_ = phase::awaiting_response;
+  client_keep_alive_ = parser_->get().keep_alive();
   ++exchange_id_;
   abort_fn_ = nullptr;
   // A WebSocket client sends nothing before the 101, so an upgrade request
@@ -213,9 +214,8 @@ void http_connection::on_request(beast::error_code ec, std::size_t) {
   if (upgrading)
     upgrade_request_.emplace(parser_->get());
   auto exchange = std::make_shared<http_exchange>(
-    weak_from_this(), exchange_id_,
-    to_request(parser_->release(), remote_address_),
-    upgrading ? shared_from_this() : nullptr);
+    shared_from_this(), exchange_id_,
+    to_request(parser_->release(), remote_address_));
   if (!upgrading)
     read_ahead();
   sink_->on_request(std::move(exchange));
@@ -265,7 +265,8 @@ void http_connection::respond(std::uint64_t exchange_id,
     if (self->phase_ != phase::awaiting_response
         || exchange_id != self->exchange_id_)
       return; // the client left, or this exchange is over
-    bool keep_alive = !res.close && !self->shutting_down_;
+    bool keep_alive
+      = !res.close && !self->shutting_down_ && self->client_keep_alive_;
     self->write(std::move(res), keep_alive);
   });
 }
@@ -345,11 +346,21 @@ void http_connection::on_write(bool keep_alive, beast::error_code ec,
   if (!keep_alive || shutting_down_)
     return close();
   phase_ = phase::idle;
-  if (!read_ahead_pending_) // else on_read_ahead continues
-    read_next();
+  if (!read_ahead_pending_)
+    return read_next();
+  arm_idle_timer(); // on_read_ahead continues when bytes come
+}
+
+void http_connection::arm_idle_timer() {
+  idle_timer_.expires_after(options_.idle_timeout);
+  idle_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (!ec && self->phase_ == phase::idle)
+      self->fail(beast::error::timeout, "idle");
+  });
 }
 
 void http_connection::client_gone() {
+  idle_timer_.cancel();
   if (auto fn = std::exchange(abort_fn_, nullptr))
     fn();
 }

@@ -10,6 +10,7 @@
 #include <string>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -93,6 +94,7 @@ private:
   void write(protocol::http_response res, bool keep_alive);
   void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t);
   void client_gone();
+  void arm_idle_timer();
   void hand_over(std::shared_ptr<stream_events> events);
   void close();
   void fail(boost::beast::error_code ec, const char* where);
@@ -111,6 +113,10 @@ private:
     boost::beast::http::string_body>>
     parser_;
   boost::beast::http::response<boost::beast::http::string_body> response_;
+  /// The idle deadline while the read ahead is still pending after a
+  /// response (the stream's own deadline cannot be moved under a pending
+  /// read).
+  boost::asio::steady_timer idle_timer_;
   /// The request awaiting its response, kept when it asks for a WebSocket.
   std::optional<
     boost::beast::http::request<boost::beast::http::string_body>>
@@ -118,6 +124,9 @@ private:
   phase phase_ = phase::handshaking;
   bool shutting_down_ = false;
   bool read_ahead_pending_ = false;
+  /// The client asked to keep the connection (HTTP/1.1 without
+  /// `Connection: close`).
+  bool client_keep_alive_ = true;
   bool handed_over_ = false; ///< the stream now belongs to a WebSocket
   std::uint64_t exchange_id_ = 0; ///< the request awaiting its response
   std::function<void()> abort_fn_;

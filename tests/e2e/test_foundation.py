@@ -161,6 +161,28 @@ class FoundationTest(ServerTestCase):
         self.assertGreater(time.monotonic() - started, 0.7)
         idle.close()
 
+    def test_idle_timeout_applies_after_a_request_too(self):
+        server = self.start("--idle-timeout", "1")
+        sock = tls_connect(server.port)
+        sock.sendall(raw_request("GET", "/info"))
+        self.assertEqual(read_response(sock)[0], 200)
+        started = time.monotonic()
+        self.assertTrue(wait_closed(sock, 5.0))
+        self.assertGreater(time.monotonic() - started, 0.7)
+        sock.close()
+
+    def test_connection_close_and_http_1_0_are_honoured(self):
+        server = self.start()
+        for head in (b"GET /info HTTP/1.1\r\nHost: x\r\nConnection: close"
+                     b"\r\n\r\n", b"GET /info HTTP/1.0\r\n\r\n"):
+            sock = tls_connect(server.port)
+            sock.sendall(head)
+            status, headers, _ = read_response(sock)
+            self.assertEqual(status, 200)
+            self.assertEqual(headers.get("connection"), "close")
+            self.assertTrue(wait_closed(sock, 3.0))
+            sock.close()
+
     def test_stalled_tls_handshake_is_dropped(self):
         server = self.start("--handshake-timeout", "1")
         raw = socket.create_connection(("127.0.0.1", server.port), timeout=5)

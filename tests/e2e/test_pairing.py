@@ -203,6 +203,18 @@ class PairingTest(ServerTestCase):
         self.assertEqual(b.outcome()[0], 200)
         self.assertIn("Gone", server.logs())
 
+    def test_held_request_with_pipelined_bytes_is_still_answered(self):
+        server = self.start_with_console("--approval-timeout", "1")
+        body = json.dumps({"client_id": new_client(), "client_name": "P"})
+        with tls_connect(server.port) as sock:
+            # Enough pipelined bytes to fill the read buffer: no read is
+            # pending while the request waits for the person at the host.
+            sock.sendall(raw_request("POST", "/authorise", body.encode())
+                         + b"X" * 9000)
+            status, _, data = read_response(sock, timeout=10)
+        self.assertEqual(status, 403)
+        self.assertEqual(json.loads(data), {"error": "approval_timeout"})
+
     def test_burst_from_one_address_gets_429(self):
         server = self.start_with_console("--approval-timeout", "3")
         pending = [Pending(server.port, new_client(), f"c{i}")
