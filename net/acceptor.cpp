@@ -14,6 +14,7 @@
 #include "net/log.hpp"
 #include "net/server.hpp"
 #include "net/tls_context.hpp"
+#include "platform/listen_socket.hpp"
 
 namespace openmfd::net {
 
@@ -43,7 +44,8 @@ public:
     tcp::endpoint endpoint{address, options_.port};
     acceptor_.open(endpoint.protocol(), ec);
     if (!ec)
-      acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+      ec = boost::system::error_code{platform::prepare_listen_socket(
+        static_cast<std::uintptr_t>(acceptor_.native_handle()))};
     if (!ec)
       acceptor_.bind(endpoint, ec);
     if (!ec)
