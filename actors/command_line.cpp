@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "platform/paths.hpp"
+#include "protocol/key_script.hpp"
 
 namespace openmfd::actors {
 
@@ -29,6 +30,18 @@ std::filesystem::path pre_scan_data_dir(int argc, char** argv) {
       return arg.substr(11);
   }
   return platform::default_data_dir();
+}
+
+/// The --injector spellings, for the check and the help text.
+std::vector<std::string> injector_names() {
+  using platform::backend_kind;
+  std::vector<std::string> names;
+  for (auto kind :
+       {backend_kind::auto_select, backend_kind::dry_run, backend_kind::record,
+        backend_kind::xtest, backend_kind::uinput, backend_kind::sendinput,
+        backend_kind::cgevent})
+    names.emplace_back(platform::to_string(kind));
+  return names;
 }
 
 } // namespace
@@ -117,6 +130,33 @@ command parse_command_line(int argc, char** argv) {
     ->check(CLI::Range(1L, 86400L))
     ->capture_default_str();
 
+  std::string injector = "auto";
+  double max_hold_s = 60, stale_after_s = 2;
+  long key_hold_ms = 50;
+  // Also from the environment: the one option that depends on the machine
+  // rather than the user (a CI runner has no keyboard to press).
+  app.add_option("--injector", injector,
+                 "Keyboard backend (auto: the real one for this host)")
+    ->check(CLI::IsMember(injector_names()))
+    ->envname("OPENMFD_INJECTOR")
+    ->capture_default_str();
+  app.add_option("--record-file", cfg.record_file,
+                 "File for --injector record: one JSON line per key event");
+  app.add_option("--bindings", cfg.bindings_file,
+                 "A bindings.json (default: the built-in generic profile)");
+  app.add_option("--key-hold-ms", key_hold_ms,
+                 "Milliseconds a scripted key is held down (0: benchmarks)")
+    ->check(CLI::Range(0L, static_cast<long>(protocol::max_key_hold.count())))
+    ->capture_default_str();
+  app.add_option("--max-hold", max_hold_s,
+                 "Seconds a held key (key_down) stays down at most")
+    ->check(CLI::Range(0.1, 86400.0))
+    ->capture_default_str();
+  app.add_option("--stale-after", stale_after_s,
+                 "Seconds late an action stamped with `ts` may arrive")
+    ->check(CLI::Range(0.05, 3600.0))
+    ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -130,6 +170,10 @@ command parse_command_line(int argc, char** argv) {
   cfg.approval_timeout = to_ms(approval_s);
   cfg.token_ttl = std::chrono::seconds{token_ttl_s};
   cfg.token_rotate = std::chrono::seconds{token_rotate_s};
+  cfg.injector = *platform::parse_backend_kind(injector); // checked above
+  cfg.key_hold = std::chrono::milliseconds{key_hold_ms};
+  cfg.max_hold = to_ms(max_hold_s);
+  cfg.stale_after = to_ms(stale_after_s);
   if (admin->parsed())
     cmd.what = command::kind::clients;
   if (cfg.data_dir.empty()) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "net/server.hpp"
+#include "platform/keyboard_backend.hpp"
 
 namespace openmfd::actors {
 
@@ -20,6 +21,18 @@ struct server_config {
   std::chrono::milliseconds approval_timeout{60'000};
   std::chrono::seconds token_ttl{900};
   std::chrono::seconds token_rotate{300};
+  /// The keyboard backend (`--injector`); auto: the real one for this host.
+  platform::backend_kind injector = platform::backend_kind::auto_select;
+  /// The record backend's file (`--record-file`).
+  std::filesystem::path record_file;
+  /// A bindings.json (`--bindings`); empty: the built-in generic profile.
+  std::filesystem::path bindings_file;
+  /// Down to up of a scripted key (`--key-hold-ms`).
+  std::chrono::milliseconds key_hold{50};
+  /// The longest a held key stays down (`--max-hold`).
+  std::chrono::milliseconds max_hold{60'000};
+  /// How late an action stamped with `ts` may arrive (`--stale-after`).
+  std::chrono::milliseconds stale_after{2'000};
 };
 
 /// `openmfd-server clients ...`: administer the trust store.

@@ -107,6 +107,7 @@ void open_session(self_ptr self, const exchange_ptr& exchange,
   cfg.engine = st.cfg.engine;
   cfg.auth = st.cfg.auth;
   cfg.screens = st.cfg.screens;
+  cfg.input = st.cfg.input;
   cfg.identity = std::move(who);
   cfg.handshake = exchange;
   log("session").debug("session #{} opened from {}", cfg.serial,

@@ -30,6 +30,8 @@ struct listener_config {
   engineio_settings engine;
   /// Screen events go here; may be null (they then fail).
   screens_actor screens;
+  /// The keyboard side of every session (injector, bindings, timings).
+  session_input input;
 };
 
 /// Spawns the listener and starts accepting. At shutdown it stops accepting

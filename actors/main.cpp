@@ -1,8 +1,13 @@
 // The composition root: parse the command line, load the identity, start the
 // io runtime and the actors, wait for a termination signal, shut down.
 
+#include <atomic>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
+#include <memory>
+#include <thread>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -12,7 +17,9 @@
 #include "actors/clients_command.hpp"
 #include "actors/command_line.hpp"
 #include "actors/console_reader.hpp"
+#include "actors/injector_actor.hpp"
 #include "actors/listener_actor.hpp"
+#include "actors/log.hpp"
 #include "actors/messages.hpp"
 #include "actors/screens_actor.hpp"
 #include "actors/session_actor.hpp"
@@ -21,7 +28,10 @@
 #include "net/server.hpp"
 #include "platform/files.hpp"
 #include "platform/host_info.hpp"
+#include "platform/keyboard_backend.hpp"
+#include "protocol/bindings.hpp"
 #include "protocol/http_api.hpp"
+#include "protocol/key_script.hpp"
 
 namespace {
 
@@ -72,6 +82,125 @@ void print_console(const std::string& text) {
   std::fflush(stdout);
 }
 
+// The keyboard backend --injector names; null after saying why not (the
+// backend's message tells the user what to do).
+std::shared_ptr<platform::keyboard_backend>
+open_backend(const actors::server_config& cfg, spdlog::logger& log) {
+  platform::backend_options options;
+  options.record_file = cfg.record_file;
+  options.diagnostics = [](std::string_view text) {
+    actors::log("inject").warn("{}", text);
+  };
+  auto made = platform::make_backend(cfg.injector, options);
+  if (!made && cfg.injector == platform::backend_kind::auto_select) {
+    // With nothing real to drive (a headless host), the server still pairs
+    // panels and serves screens; it says loudly that no key reaches the PC.
+    log.warn("no keyboard backend works here: {}", made.error);
+    log.warn("running with --injector dry-run: key presses are only logged");
+    made = platform::make_backend(platform::backend_kind::dry_run, options);
+  }
+  if (!made) {
+    log.critical("keyboard backend \"{}\": {}",
+                 platform::to_string(cfg.injector), made.error);
+    return nullptr;
+  }
+  log.info("keyboard backend: {}", made.backend->name());
+  return std::shared_ptr<platform::keyboard_backend>{std::move(made.backend)};
+}
+
+// The text of a bindings file, or an error message naming it.
+bool read_bindings_file(const std::filesystem::path& file, std::string& text,
+                        std::string& error) {
+  std::error_code ec;
+  auto size = std::filesystem::file_size(file, ec);
+  if (!ec && size > protocol::max_bindings_text) {
+    error = "larger than " + std::to_string(protocol::max_bindings_text)
+            + " bytes";
+    return false;
+  }
+  if (auto read = platform::read_file(file, text)) {
+    error = read.message();
+    return false;
+  }
+  return true;
+}
+
+// --bindings FILE, or the built-in generic profile; the log says which.
+// Null after saying why the file cannot be used.
+std::shared_ptr<const protocol::bindings_catalogue>
+load_catalogue(const std::filesystem::path& file, spdlog::logger& log) {
+  using catalogue = protocol::bindings_catalogue;
+  if (file.empty()) {
+    auto builtin = protocol::load_builtin_bindings();
+    if (!builtin) { // a broken build, not a user error
+      log.critical("the built-in bindings do not load: {}",
+                   builtin.error().message());
+      return nullptr;
+    }
+    log.info("bindings: the built-in generic profile ({} actions); "
+             "--bindings FILE loads a bindings.json",
+             builtin->actions().size());
+    return std::make_shared<const catalogue>(std::move(*builtin));
+  }
+  std::string text, error;
+  if (!read_bindings_file(file, text, error)) {
+    log.critical("cannot read the bindings file {}: {}", file.string(), error);
+    return nullptr;
+  }
+  auto loaded = protocol::load_bindings(text, &error);
+  if (!loaded) {
+    log.critical("cannot load the bindings file {}: {}{}{}", file.string(),
+                 loaded.error().message(), error.empty() ? "" : ": ", error);
+    return nullptr;
+  }
+  log.info("bindings: {} actions from {}", loaded->actions().size(),
+           file.string());
+  return std::make_shared<const catalogue>(std::move(*loaded));
+}
+
+// A script waits behind every script queued before it, each at most the
+// longest hold; past that (and a margin) its answer is not coming.
+std::chrono::milliseconds answer_timeout(const actors::injector_config& cfg) {
+  return cfg.max_hold * static_cast<long>(cfg.max_pending + 1)
+         + std::chrono::seconds{10};
+}
+
+// The first SIGINT/SIGTERM stops the server; another one while it stops
+// ends the process at once, so a wedged shutdown can always be ended.
+void handle_signals(net::io_runtime& io,
+                    const actors::listener_actor& listener) {
+  auto count = std::make_shared<std::atomic<int>>(0);
+  io.on_termination_signal([listener, count](int signal) {
+    auto& log = *spdlog::get("server");
+    if (count->fetch_add(1) == 0) {
+      log.info("signal {}: stopping", signal);
+      caf::anon_send(listener, atom::shutdown_v);
+      return;
+    }
+    log.critical("signal {} while stopping: exiting at once", signal);
+    log.flush();
+    std::_Exit(1);
+  });
+}
+
+// The injector ends last, so that every key goes up after every session has
+// let go of its own: first the listener ends (it ends the sessions and the
+// other actors), then everyone but the injector (bounded), then it.
+void stop_injector_last(caf::actor_system& sys,
+                        const actors::listener_actor& listener,
+                        const actors::injector_actor& injector) {
+  {
+    caf::scoped_actor waiter{sys, true}; // hidden: not a running actor
+    waiter->monitor(listener);
+    waiter->receive([](const caf::down_msg&) {});
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{5};
+  while (sys.registry().running() > 1
+         && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  caf::anon_send_exit(injector, caf::exit_reason::user_shutdown);
+}
+
 int serve(const actors::server_config& cfg) {
   setup_logging(cfg.log_level);
   auto& log = *spdlog::get("server");
@@ -87,6 +216,12 @@ int serve(const actors::server_config& cfg) {
     return 1;
   }
   const auto& identity = *loaded.identity;
+  auto bindings = load_catalogue(cfg.bindings_file, log);
+  if (!bindings)
+    return 1;
+  auto backend = open_backend(cfg, log);
+  if (!backend)
+    return 1;
 
   caf::actor_system_config sys_cfg;
   sys_cfg.add_message_types<caf::id_block::openmfd>();
@@ -125,19 +260,25 @@ int serve(const actors::server_config& cfg) {
     return 1;
   }
 
+  actors::injector_config injector_cfg;
+  injector_cfg.max_hold = cfg.max_hold;
+  // Detached: the injector owns its thread, so a slow backend stalls no one.
+  auto injector = actors::spawn_injector(sys, injector_cfg, backend, true);
+  actors::session_input input{injector, bindings,
+                              protocol::make_script_options(cfg.key_hold),
+                              answer_timeout(injector_cfg), cfg.stale_after};
+
   protocol::server_info info{identity.server_id, platform::host_name(),
                              OPENMFD_VERSION, identity.tls.fingerprint};
   auto listener = actors::spawn_listener(
     sys, {listening.acceptor, protocol::info_body(info), auth, approval,
-          cfg.approval_timeout, engine, screens});
-  io.on_termination_signal([listener](int signal) {
-    spdlog::get("server")->info("signal {}: stopping", signal);
-    caf::anon_send(listener, atom::shutdown_v);
-  });
+          cfg.approval_timeout, engine, screens, input});
+  handle_signals(io, listener);
   print_banner(cfg.net.bind_address, listening.acceptor->port(), identity,
                cfg.data_dir);
   actors::start_console_reader(approval);
 
+  stop_injector_last(sys, listener, injector);
   sys.await_all_actors_done();
   // In-flight responses and TLS close_notify get a bounded time to finish.
   io.drain(std::chrono::seconds{2});

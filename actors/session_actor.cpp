@@ -1,9 +1,13 @@
 #include "actors/session_actor.hpp"
 
+#include <algorithm>
 #include <array>
+#include <chrono>
 #include <deque>
+#include <functional>
 #include <iterator>
 #include <memory>
+#include <set>
 #include <unordered_map>
 #include <vector>
 
@@ -14,6 +18,7 @@
 #include "actors/port_sinks.hpp"
 #include "actors/socketio_app.hpp"
 #include "protocol/engineio.hpp"
+#include "protocol/key_combo.hpp"
 #include "protocol/socketio.hpp"
 
 namespace openmfd::actors {
@@ -93,6 +98,11 @@ struct session_state {
   sio_phase sio = sio_phase::waiting;
   std::optional<client_identity> client;
   protocol::socketio_reassembler reassembler;
+  /// The keys this session asked to hold (key_down), so that a combo that
+  /// fails half way lets go of what it pressed.
+  std::set<protocol::hid_usage> held;
+  /// The client's clock, learnt from the CONNECT's `ts`.
+  client_clock clock;
 };
 
 using self_ptr = session_actor::stateful_pointer<session_state>;
@@ -283,6 +293,25 @@ std::optional<std::string> auth_token(const protocol::socketio_packet& p) {
   return std::string{token->get_string()};
 }
 
+/// Our clock for `ts` comparisons, in milliseconds.
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::steady_clock::now().time_since_epoch())
+    .count();
+}
+
+/// Learns the client's clock from the CONNECT's `ts`; a CONNECT without one
+/// leaves it unknown (then no action is judged stale).
+void learn_clock(self_ptr self, const protocol::socketio_packet& p) {
+  auto& clock = self->state.clock;
+  clock = client_clock{};
+  const auto* auth = p.data && p.data->is_object() ? &p.data->get_object()
+                                                   : nullptr;
+  auto ts = timestamp_field(auth);
+  if (ts.ms)
+    clock.observe(*ts.ms, now_ms());
+}
+
 void on_connect(self_ptr self, const protocol::socketio_packet& p) {
   auto& st = self->state;
   if (p.nsp != "/")
@@ -290,6 +319,7 @@ void on_connect(self_ptr self, const protocol::socketio_packet& p) {
                                  "Invalid namespace", p.nsp));
   if (st.sio != sio_phase::waiting) // socket.io closes on this, too
     return close_session(self, "CONNECT while connected", false);
+  learn_clock(self, p);
   auto token = auth_token(p);
   if (!token) {
     if (st.cfg.identity) // the handshake's ?token= was valid
@@ -385,16 +415,263 @@ void set_screen_state(self_ptr self, const event_call& call) {
     *screen, *state);
 }
 
+// --- Socket.IO: input events (DESIGN §3, §6) ------------------------------
+
+using protocol::hid_usage;
+
+/// The wire code of an injector's failure; a timeout or a dead injector is
+/// `unavailable`.
+std::string injector_code(const caf::error& err) {
+  if (auto e = as_injector_error(err))
+    return to_string(*e);
+  return "unavailable";
+}
+
+caf::actor as_actor(self_ptr self) {
+  return caf::actor_cast<caf::actor>(self);
+}
+
+/// The client's name: what the injector's log lines say (never its id or a
+/// token). Events come only once connected, so there is one.
+std::string client_name(const session_state& st) {
+  return st.client ? st.client->name : std::string{};
+}
+
+/// Why an action must not run now, judged by its `ts`: `bad_request` for a
+/// malformed one, `stale` when the client queued it while disconnected and
+/// sent it late (pressing keys seconds late is not what the pilot wants).
+std::optional<std::string> timing_refusal(self_ptr self,
+                                          const event_call& call) {
+  auto ts = timestamp_argument(call.args);
+  if (ts.malformed)
+    return std::string{"bad_request"};
+  auto& st = self->state;
+  if (!ts.ms || !st.clock.known())
+    return std::nullopt;
+  auto now = now_ms();
+  auto late = st.clock.lateness(*ts.ms, now);
+  st.clock.observe(*ts.ms, now);
+  if (late <= st.cfg.input.stale_after)
+    return std::nullopt;
+  log("session").info("session #{}: {} sent {} ms late: refused as stale",
+                      st.cfg.serial, call.to.event, late.count());
+  return std::string{"stale"};
+}
+
+/// Answers `call` with `unavailable` when the session has no injector.
+bool has_injector(self_ptr self, const event_call& call) {
+  if (self->state.cfg.input.injector)
+    return true;
+  reply(self, call.to, error_result("unavailable"));
+  return false;
+}
+
+/// Queues `script` with the injector; the ack comes after its last key.
+void run_script(self_ptr self, const event_call& call, std::string label,
+                protocol::key_script script) {
+  if (!has_injector(self, call))
+    return;
+  const auto& input = self->state.cfg.input;
+  key_job job{client_name(self->state), std::move(label), std::move(script)};
+  self
+    ->request(input.injector, input.answer_timeout, atom::run_v,
+              as_actor(self), std::move(job))
+    .then([self, to = call.to](bool) { reply(self, to, ok_result()); },
+          [self, to = call.to](const caf::error& err) {
+            reply(self, to, error_result(injector_code(err)));
+          });
+}
+
+void run_action(self_ptr self, const event_call& call) {
+  if (auto refusal = timing_refusal(self, call))
+    return reply(self, call.to, error_result(*refusal));
+  auto name = text_argument(call.args, "name");
+  if (!name)
+    return reply(self, call.to, error_result("bad_request"));
+  const auto& input = self->state.cfg.input;
+  if (!input.bindings)
+    return reply(self, call.to, error_result("unavailable"));
+  auto script = protocol::action_script(*input.bindings, *name, input.script);
+  if (!script) // unknown_action, no_keyboard_binding, unsupported_binding...
+    return reply(self, call.to, error_result(script.error().message()));
+  run_script(self, call, std::move(*name), std::move(*script));
+}
+
+/// The combo of `{"keys": ...}`, or nothing after answering why not
+/// (`bad_request`, or the combo's error such as `unknown_key`).
+std::optional<protocol::key_combo> combo_argument(self_ptr self,
+                                                  const event_call& call) {
+  auto keys = text_argument(call.args, "keys");
+  if (!keys) {
+    reply(self, call.to, error_result("bad_request"));
+    return std::nullopt;
+  }
+  auto combo = protocol::parse_key_combo(*keys);
+  if (!combo) {
+    reply(self, call.to, error_result(combo.error().message()));
+    return std::nullopt;
+  }
+  return std::move(*combo);
+}
+
+/// The text of `{"mode": ...}`: "" when absent or null (press, as in
+/// bindings.json); nothing when it is not a string.
+std::optional<std::string_view> mode_text(const event_call& call) {
+  const auto* mode = argument_field(call.args, "mode");
+  if (mode == nullptr || mode->is_null())
+    return std::string_view{};
+  if (!mode->is_string())
+    return std::nullopt;
+  return std::string_view{mode->get_string()};
+}
+
+void press(self_ptr self, const event_call& call) {
+  if (auto refusal = timing_refusal(self, call))
+    return reply(self, call.to, error_result(*refusal));
+  auto text = mode_text(call);
+  if (!text)
+    return reply(self, call.to, error_result("bad_request"));
+  auto mode = protocol::parse_activation_mode(*text);
+  if (!mode)
+    return reply(self, call.to, error_result(mode.error().message()));
+  auto combo = combo_argument(self, call);
+  if (!combo)
+    return;
+  auto script = protocol::compile_key_script(*combo, *mode,
+                                             self->state.cfg.input.script);
+  if (!script)
+    return reply(self, call.to, error_result(script.error().message()));
+  auto label = protocol::format_key_combo(*combo);
+  label += ' ';
+  label += protocol::mode_name(*mode);
+  run_script(self, call, std::move(label), std::move(*script));
+}
+
+/// Asks `ask(key)` for each of `keys` (in order: the injector takes one
+/// sender's messages in the order sent) and calls `done` once all answered,
+/// with the first error or none.
+template <class Ask>
+void ask_per_key(const std::vector<hid_usage>& keys, Ask ask,
+                 std::function<void(const caf::error&)> done) {
+  struct tally {
+    std::size_t waiting;
+    caf::error first;
+  };
+  if (keys.empty())
+    return done(caf::error{});
+  auto state = std::make_shared<tally>(tally{keys.size(), caf::error{}});
+  auto answered = [state, done](const caf::error& err) {
+    if (err && !state->first)
+      state->first = err;
+    if (--state->waiting == 0)
+      done(state->first);
+  };
+  for (auto key : keys)
+    ask(key).then([answered](bool) { answered(caf::error{}); },
+                  [answered](const caf::error& err) { answered(err); });
+}
+
+/// Lets go of `keys`, last first (the key, then its modifiers); `done` as
+/// in ask_per_key.
+void let_go(self_ptr self, std::vector<hid_usage> keys,
+            std::function<void(const caf::error&)> done) {
+  const auto& input = self->state.cfg.input;
+  for (auto key : keys)
+    self->state.held.erase(key);
+  std::reverse(keys.begin(), keys.end());
+  ask_per_key(
+    keys,
+    [self, &input](hid_usage key) {
+      return self->request(input.injector, input.answer_timeout,
+                           atom::key_up_v, as_actor(self), key);
+    },
+    std::move(done));
+}
+
+void key_down(self_ptr self, const event_call& call) {
+  auto combo = combo_argument(self, call);
+  if (!combo || !has_injector(self, call))
+    return;
+  auto& st = self->state;
+  // Keys this event holds anew: on a failure they go up again, so that no
+  // half of a combo stays down.
+  std::vector<hid_usage> fresh;
+  for (auto key : combo->keys)
+    if (st.held.insert(key).second)
+      fresh.push_back(key);
+  const auto& input = st.cfg.input;
+  auto who = client_name(st);
+  ask_per_key(
+    combo->keys,
+    [self, &input, &who](hid_usage key) {
+      return self->request(input.injector, input.answer_timeout,
+                           atom::key_down_v, as_actor(self), who, key);
+    },
+    [self, to = call.to, fresh](const caf::error& err) {
+      if (!err)
+        return reply(self, to, ok_result());
+      let_go(self, fresh, [](const caf::error&) {});
+      reply(self, to, error_result(injector_code(err)));
+    });
+}
+
+void key_up(self_ptr self, const event_call& call) {
+  auto combo = combo_argument(self, call);
+  if (!combo || !has_injector(self, call))
+    return;
+  let_go(self, combo->keys, [self, to = call.to](const caf::error& err) {
+    reply(self, to, err ? error_result(injector_code(err)) : ok_result());
+  });
+}
+
+/// Stops everything this session has going with the injector: queued
+/// scripts, the running one, held keys. `to` gets the answer, if any.
+void release_everything(self_ptr self, std::optional<reply_to> to) {
+  auto& st = self->state;
+  st.held.clear();
+  const auto& input = st.cfg.input;
+  self
+    ->request(input.injector, input.answer_timeout, atom::release_all_v,
+              as_actor(self))
+    .then(
+      [self, to](bool) {
+        if (to)
+          reply(self, *to, ok_result());
+      },
+      [self, to](const caf::error& err) {
+        log("session").warn("session #{}: release all failed: {}",
+                             self->state.cfg.serial, to_string(err));
+        if (to)
+          reply(self, *to, error_result(injector_code(err)));
+      });
+}
+
+void release_all(self_ptr self, const event_call& call) {
+  if (has_injector(self, call))
+    release_everything(self, call.to);
+}
+
+void list_actions(self_ptr self, const event_call& call) {
+  const auto& bindings = self->state.cfg.input.bindings;
+  if (!bindings)
+    return reply(self, call.to, error_result("unavailable"));
+  auto result = ok_result();
+  result["actions"] = protocol::list_actions_json(*bindings);
+  reply(self, call.to, std::move(result));
+}
+
 using event_handler = void (*)(self_ptr, const event_call&);
 
-/// The app events this server answers. Events not listed get
+/// The app events this server answers (DESIGN §3). Events not listed get
 /// `{"ok": false, "error": "unknown_event"}`.
-///
-/// HOOK: the injector's events (run_action, press, key_down, key_up,
-/// release_all, list_actions; DESIGN §3) go here, each a function like
-/// join_screen that asks the injector and answers through `reply`.
 const std::unordered_map<std::string_view, event_handler>& event_handlers() {
   static const std::unordered_map<std::string_view, event_handler> table{
+    {"run_action", run_action},
+    {"press", press},
+    {"key_down", key_down},
+    {"key_up", key_up},
+    {"release_all", release_all},
+    {"list_actions", list_actions},
     {"join_screen", join_screen},
     {"leave_screen", leave_screen},
     {"set_screen_state", set_screen_state},
@@ -430,6 +707,9 @@ void on_socketio(self_ptr self, protocol::socketio_message msg) {
       if (p.nsp == "/" && st.sio == sio_phase::connected) {
         log("session").debug("session #{}: DISCONNECT", st.cfg.serial);
         st.sio = sio_phase::waiting; // a new CONNECT may follow
+        // The client left: nothing it asked for stays down or queued.
+        if (st.cfg.input.injector)
+          release_everything(self, std::nullopt);
       }
       return;
     case socketio_packet_type::event:
@@ -625,6 +905,19 @@ void on_ws_closed(self_ptr self, std::uint64_t id) {
     abandon_probe(self);
 }
 
+/// The injector let go of a held key after the longest hold: the panel
+/// learns it, since its button may still look pressed.
+void on_hold_expired(self_ptr self, protocol::hid_usage key) {
+  auto& st = self->state;
+  st.held.erase(key);
+  log("session").debug("session #{}: held key {} went up (longest hold)",
+                       st.cfg.serial, protocol::key_name(key));
+  if (st.sio == sio_phase::connected)
+    emit(self, "key_released",
+         boost::json::array{
+           key_released_payload(protocol::key_name(key), "max_hold")});
+}
+
 // --- requests and timers ------------------------------------------------
 
 void on_http(self_ptr self, const exchange_ptr& exchange) {
@@ -740,9 +1033,7 @@ session_actor::behavior_type session(self_ptr self, session_config cfg) {
              boost::json::array{screen_state_payload(screen, state)});
     },
     [self](atom::hold_expired, protocol::hid_usage key) {
-      // HOOK: tell the client its key went up (the injector's events).
-      log("session").debug("session #{}: held key {} expired",
-                           self->state.cfg.serial, key);
+      on_hold_expired(self, key);
     },
     [self](atom::deadline, std::uint8_t kind, std::uint64_t generation) {
       on_deadline(self, kind, generation);

@@ -7,13 +7,17 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "actors/auth_actor.hpp"
+#include "actors/injector_actor.hpp"
 #include "actors/messages.hpp"
 #include "actors/screens_actor.hpp"
+#include "protocol/bindings.hpp"
 #include "protocol/key_names.hpp"
+#include "protocol/key_script.hpp"
 
 namespace openmfd::actors {
 
@@ -63,6 +67,25 @@ struct engineio_settings {
   std::size_t max_sessions = 1024;
 };
 
+/// What every session needs for the input events (run_action, press,
+/// key_down, key_up, release_all, list_actions; DESIGN §3, §6).
+struct session_input {
+  /// Runs key scripts and holds keys; may be null: input events then fail
+  /// with `unavailable`.
+  injector_actor injector;
+  /// The actions of run_action and list_actions (shared, never changed);
+  /// may be null, as above.
+  std::shared_ptr<const protocol::bindings_catalogue> bindings;
+  /// How scripts hold keys (`--key-hold-ms`).
+  protocol::script_options script;
+  /// The longest the injector may take to answer: a script waits behind
+  /// every script queued before it. Beyond it the answer is `unavailable`.
+  std::chrono::milliseconds answer_timeout{60'000};
+  /// An action whose `ts` says it arrived this much later than the fastest
+  /// delivery seen is refused as `stale` (see client_clock).
+  std::chrono::milliseconds stale_after{2'000};
+};
+
 /// What one session needs.
 struct session_config {
   std::string sid;         ///< the Engine.IO session id (a bearer secret)
@@ -70,6 +93,7 @@ struct session_config {
   engineio_settings engine;
   auth_actor auth;
   screens_actor screens; ///< may be null: screen events then fail
+  session_input input;    ///< the keyboard side
   /// Who the handshake's `?token=` belongs to, when it had a valid one.
   std::optional<client_identity> identity;
   /// The handshake request (GET, polling or WebSocket) that opens it.

@@ -161,6 +161,71 @@ std::optional<std::string> state_argument(const boost::json::array& args) {
   return boost::json::serialize(*state);
 }
 
+const boost::json::value* argument_field(const boost::json::array& args,
+                                         std::string_view key) {
+  const auto* obj = first_object(args);
+  return obj == nullptr ? nullptr : obj->if_contains(key);
+}
+
+std::optional<std::string> text_argument(const boost::json::array& args,
+                                         std::string_view key) {
+  const auto* field = argument_field(args, key);
+  if (field == nullptr || !field->is_string())
+    return std::nullopt;
+  return std::string{field->get_string()};
+}
+
+client_timestamp timestamp_field(const boost::json::object* obj) {
+  // JavaScript numbers are exact up to 2^53; past that a ts is nonsense.
+  constexpr double max_ts = 9007199254740992.0;
+  client_timestamp ts;
+  const auto* field = obj == nullptr ? nullptr : obj->if_contains("ts");
+  if (field == nullptr)
+    return ts;
+  double value = -1;
+  if (field->is_int64())
+    value = static_cast<double>(field->get_int64());
+  else if (field->is_uint64())
+    value = static_cast<double>(field->get_uint64());
+  else if (field->is_double())
+    value = field->get_double();
+  // The negated test also refuses NaN.
+  if (!(value >= 0 && value <= max_ts)) {
+    ts.malformed = true;
+    return ts;
+  }
+  ts.ms = static_cast<std::int64_t>(value);
+  return ts;
+}
+
+client_timestamp timestamp_argument(const boost::json::array& args) {
+  return timestamp_field(first_object(args));
+}
+
+void client_clock::observe(std::int64_t client_ms,
+                           std::int64_t server_ms) noexcept {
+  auto offset = server_ms - client_ms;
+  if (!offset_ || offset < *offset_)
+    offset_ = offset;
+}
+
+std::chrono::milliseconds
+client_clock::lateness(std::int64_t client_ms,
+                       std::int64_t server_ms) const noexcept {
+  if (!offset_)
+    return std::chrono::milliseconds{0};
+  auto late = server_ms - client_ms - *offset_;
+  return std::chrono::milliseconds{late > 0 ? late : 0};
+}
+
+boost::json::object key_released_payload(std::string_view keys,
+                                         std::string_view reason) {
+  boost::json::object payload;
+  payload["keys"] = keys;
+  payload["reason"] = reason;
+  return payload;
+}
+
 boost::json::object parse_object(std::string_view json) {
   boost::json::error_code ec;
   auto value = boost::json::parse(json, ec);

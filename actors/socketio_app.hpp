@@ -5,6 +5,7 @@
 // are tested in microseconds; the session actor (session_actor.cpp) and the
 // listener use them.
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -69,6 +70,60 @@ std::optional<std::string> screen_argument(const boost::json::array& args);
 
 /// The `state` object of `{"screen": ..., "state": {...}}`, serialized.
 std::optional<std::string> state_argument(const boost::json::array& args);
+
+/// The field `key` of an event's first argument when that is an object;
+/// nullptr when it is absent (or the argument is no object).
+const boost::json::value* argument_field(const boost::json::array& args,
+                                         std::string_view key);
+
+/// The field `key` of an event's first argument when it is a string.
+std::optional<std::string> text_argument(const boost::json::array& args,
+                                         std::string_view key);
+
+/// A client's `ts` (its clock, in milliseconds) as sent with an event or in
+/// the CONNECT auth payload.
+struct client_timestamp {
+  bool malformed = false;        ///< present but not a usable number
+  std::optional<std::int64_t> ms; ///< absent: nullopt
+};
+
+/// The `ts` field of `obj` (may be null). A number from 0 to 2^53 counts
+/// (JavaScript's `Date.now()`; fractions are cut); anything else is
+/// malformed.
+client_timestamp timestamp_field(const boost::json::object* obj);
+
+/// The `ts` of an event's first argument.
+client_timestamp timestamp_argument(const boost::json::array& args);
+
+/// A client's clock against ours, to tell an action the client buffered
+/// while disconnected (and sent late) from a fresh one. It is learnt from
+/// the `ts` of the CONNECT (no `ts` there: nothing is ever judged stale) and
+/// keeps the smallest "our time - their time" seen: that is the clock
+/// difference plus the fastest delivery, so an event's lateness is how much
+/// slower than that it arrived. Clocks in milliseconds.
+class client_clock {
+public:
+  /// Learns from a `ts` of the client that arrived at our time `server_ms`.
+  void observe(std::int64_t client_ms, std::int64_t server_ms) noexcept;
+
+  /// True once a `ts` came with the CONNECT.
+  bool known() const noexcept {
+    return offset_.has_value();
+  }
+
+  /// How much later than the fastest delivery seen an event stamped
+  /// `client_ms` arrives at `server_ms` (zero when it came faster, or when
+  /// the clock is not known).
+  std::chrono::milliseconds lateness(std::int64_t client_ms,
+                                     std::int64_t server_ms) const noexcept;
+
+private:
+  std::optional<std::int64_t> offset_;
+};
+
+/// The `key_released` event's payload: `{"keys": ..., "reason": ...}`.
+boost::json::object key_released_payload(std::string_view keys,
+                                         std::string_view reason);
 
 /// A serialized JSON object as a value; `{}` when `json` is no object.
 boost::json::object parse_object(std::string_view json);

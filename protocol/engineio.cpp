@@ -1,5 +1,7 @@
 #include "protocol/engineio.hpp"
 
+#include "protocol/http_message.hpp"
+
 #include <array>
 
 #include <boost/json/parse.hpp>
@@ -232,20 +234,18 @@ struct raw_query {
 
 result<raw_query> split_query(std::string_view query) {
   raw_query out;
-  while (!query.empty()) {
-    auto amp = query.find('&');
-    auto pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{}
-                                          : query.substr(amp + 1);
-    auto eq = pair.find('=');
-    auto* slot = out.slot(pair.substr(0, eq));
-    if (slot == nullptr)
-      continue;
-    if (*slot)
-      return engineio_errc::duplicate_parameter;
-    *slot
-      = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
-  }
+  bool duplicate = false;
+  for_each_query_param(query, [&](std::string_view name,
+                                  std::string_view value) {
+    auto* slot = out.slot(name);
+    if (slot == nullptr) // a parameter we ignore
+      return true;
+    duplicate = slot->has_value();
+    *slot = value;
+    return !duplicate;
+  });
+  if (duplicate)
+    return engineio_errc::duplicate_parameter;
   return out;
 }
 

@@ -43,18 +43,14 @@ std::string_view http_request::query() const {
 
 std::optional<std::string_view> query_param(std::string_view query,
                                             std::string_view key) {
-  while (!query.empty()) {
-    auto amp = query.find('&');
-    auto pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{}
-                                          : query.substr(amp + 1);
-    auto eq = pair.find('=');
-    auto name = pair.substr(0, eq);
+  std::optional<std::string_view> found;
+  for_each_query_param(query, [&](std::string_view name,
+                                  std::string_view value) {
     if (name == key)
-      return eq == std::string_view::npos ? std::string_view{}
-                                          : pair.substr(eq + 1);
-  }
-  return std::nullopt;
+      found = value;
+    return !found;
+  });
+  return found;
 }
 
 http_response json_error(unsigned status, std::string_view code) {

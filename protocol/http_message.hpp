@@ -42,6 +42,24 @@ struct http_response {
 /// Case-insensitive ASCII comparison (HTTP header names, tokens).
 bool iequals(std::string_view a, std::string_view b) noexcept;
 
+/// Calls `visit(name, value)` for each `name=value` of an `a=1&b=2` query
+/// string, in order (value empty when there is no `=`), until it returns
+/// false. Nothing is percent-decoded.
+template <class Visitor>
+void for_each_query_param(std::string_view query, Visitor&& visit) {
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{}
+                                          : query.substr(amp + 1);
+    auto eq = pair.find('=');
+    auto value
+      = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
+    if (!visit(pair.substr(0, eq), value))
+      return;
+  }
+}
+
 /// The value of `key` in an `a=1&b=2` query string (not percent-decoded:
 /// our keys and values never need it), if present.
 std::optional<std::string_view> query_param(std::string_view query,

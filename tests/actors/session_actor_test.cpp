@@ -8,6 +8,9 @@
 #include <boost/json/parse.hpp>
 #include <catch2/catch.hpp>
 
+#include "actors/injector_actor.hpp"
+#include "platform/keyboard_backend.hpp"
+#include "protocol/bindings.hpp"
 #include "tests/actors/actor_fixture.hpp"
 
 using namespace std::chrono_literals;
@@ -61,6 +64,31 @@ public:
   std::size_t granted = 0;
   bool closed = false;
 };
+
+/// Key events as [name, down], in the order the injector sent them.
+using key_log = std::vector<std::pair<std::string, bool>>;
+
+/// A keyboard that writes down what it is told.
+class fake_keyboard final : public platform::keyboard_backend {
+public:
+  explicit fake_keyboard(std::shared_ptr<key_log> log) : log_(std::move(log)) {}
+
+  std::error_code send(const platform::key_event& e) noexcept override {
+    log_->emplace_back(std::string{e.name}, e.down);
+    return {};
+  }
+  std::string_view name() const noexcept override { return "fake"; }
+
+private:
+  std::shared_ptr<key_log> log_;
+};
+
+/// Two actions: one a key, one a mouse wheel.
+constexpr std::string_view test_bindings = R"({
+  "general.exit": {"activation_mode": "press", "description": "Exit",
+                   "device": {"keyboard": "lalt+f"}},
+  "view.zoom": {"activation_mode": null, "device": {"keyboard": "mwheel_up"}}
+})";
 
 /// What the fake auth actor saw.
 struct auth_record {
@@ -456,4 +484,129 @@ TEST_CASE_METHOD(session_fixture, "an exit closes every transport") {
   run();
   CHECK(ws->closed);
   CHECK(*ended);
+}
+
+namespace {
+
+/// A session connected over a WebSocket, with a real injector (under the
+/// test scheduler, keys held 0 ms so scripts need no timers) that types on
+/// a fake keyboard.
+class input_fixture : public session_fixture {
+public:
+  std::shared_ptr<key_log> keys = std::make_shared<key_log>();
+  actors::injector_actor injector;
+  std::shared_ptr<fake_exchange> handshake;
+  std::shared_ptr<fake_stream> ws;
+
+  void connect(bool with_injector = true) {
+    actors::session_config cfg;
+    cfg.sid = sid;
+    cfg.serial = 1;
+    cfg.auth = auth;
+    if (with_injector) {
+      actors::injector_config icfg;
+      icfg.max_hold = 1s; // before the session's heartbeat gives up
+      injector = track(actors::spawn_injector(
+        sys(), icfg, std::make_shared<fake_keyboard>(keys), false));
+      cfg.input.injector = injector;
+    }
+    auto loaded = protocol::load_bindings(test_bindings);
+    REQUIRE(loaded.has_value());
+    cfg.input.bindings = std::make_shared<const protocol::bindings_catalogue>(
+      std::move(*loaded));
+    cfg.input.script = protocol::make_script_options(0ms);
+    handshake = upgrade_request(false);
+    cfg.handshake = handshake;
+    session = track(actors::spawn_session(sys(), std::move(cfg)));
+    track(sys().spawn(watcher, caf::actor_cast<caf::actor>(session), ended));
+    run();
+    ws = accept(*handshake);
+    frame(*handshake, R"(40{"token":"good"})");
+    REQUIRE(ws->frames.size() == 2);
+  }
+
+  /// Sends a Socket.IO packet; returns the frame it was answered with.
+  std::string send(const std::string& packet) {
+    auto before = ws->frames.size();
+    frame(*handshake, packet);
+    return ws->frames.size() == before + 1 ? ws->frames.back().first
+                                           : std::string{"(no answer)"};
+  }
+};
+
+const key_log exit_keys = {
+  {"lalt", true}, {"f", true}, {"f", false}, {"lalt", false}};
+
+} // namespace
+
+TEST_CASE_METHOD(input_fixture, "input events go to the injector; acks "
+                                "follow its answers") {
+  connect();
+  SECTION("run_action and press type the keys, then ack") {
+    CHECK(send(R"(421["run_action",{"name":"general.exit"}])")
+          == R"(431[{"ok":true}])");
+    CHECK(*keys == exit_keys);
+    CHECK(send(R"(422["press",{"keys":"lalt+f","mode":"tap"}])")
+          == R"(432[{"ok":true}])");
+    CHECK(keys->size() == 8);
+  }
+  SECTION("without an ack, run_action answers with a message event") {
+    CHECK(send(R"(42["run_action",{"name":"general.exit"}])")
+          == R"(42["message","done"])");
+    CHECK(send(R"(42["run_action",{"name":"view.zoom"}])")
+          == R"(42["message","error: unsupported_binding"])");
+  }
+  SECTION("errors press nothing") {
+    CHECK(send(R"(421["run_action",{"name":"nope"}])")
+          == R"(431[{"ok":false,"error":"unknown_action"}])");
+    CHECK(send(R"(422["run_action",{"name":["x"]}])")
+          == R"(432[{"ok":false,"error":"bad_request"}])");
+    CHECK(send(R"(423["press",{"keys":"f","mode":"sideways"}])")
+          == R"(433[{"ok":false,"error":"unknown_activation_mode"}])");
+    CHECK(send(R"(424["key_down",{"keys":"f+nope"}])")
+          == R"(434[{"ok":false,"error":"unknown_key"}])");
+    CHECK(keys->empty());
+  }
+  SECTION("list_actions") {
+    auto answer = send(R"(421["list_actions",{}])");
+    REQUIRE(answer.rfind("431", 0) == 0);
+    auto json = boost::json::parse(answer.substr(3));
+    CHECK(json.at(0).at("ok") == true);
+    CHECK(json.at(0).at("actions").as_array().size() == 2);
+    CHECK(json.at(0).at("actions").at(0).at("keys") == "lalt+f");
+  }
+  SECTION("key_down / key_up of a combo: modifiers down first, up last") {
+    CHECK(send(R"(421["key_down",{"keys":"lalt+f"}])")
+          == R"(431[{"ok":true}])");
+    CHECK(send(R"(422["key_up",{"keys":"lalt+f"}])")
+          == R"(432[{"ok":true}])");
+    CHECK(*keys == exit_keys);
+  }
+  SECTION("a held key that expires is reported as key_released") {
+    CHECK(send(R"(421["key_down",{"keys":"lshift"}])")
+          == R"(431[{"ok":true}])");
+    advance(1s);
+    CHECK(keys->back() == key_log::value_type{"lshift", false});
+    CHECK(ws->frames.back().first
+          == R"(42["key_released",{"keys":"lshift","reason":"max_hold"}])");
+  }
+  SECTION("release_all and DISCONNECT let go of everything") {
+    CHECK(send(R"(421["key_down",{"keys":"lshift+w"}])")
+          == R"(431[{"ok":true}])");
+    CHECK(send(R"(422["release_all",{}])") == R"(432[{"ok":true}])");
+    CHECK(keys->size() == 4);
+    CHECK(send(R"(423["key_down",{"keys":"w"}])") == R"(433[{"ok":true}])");
+    frame(*handshake, "41");
+    CHECK(keys->back() == key_log::value_type{"w", false});
+  }
+}
+
+TEST_CASE_METHOD(input_fixture, "without an injector input events are "
+                                "unavailable") {
+  connect(false);
+  CHECK(send(R"(421["run_action",{"name":"general.exit"}])")
+        == R"(431[{"ok":false,"error":"unavailable"}])");
+  CHECK(send(R"(422["key_down",{"keys":"f"}])")
+        == R"(432[{"ok":false,"error":"unavailable"}])");
+  CHECK(send(R"(423["list_actions",{}])").rfind("433[{\"ok\":true", 0) == 0);
 }

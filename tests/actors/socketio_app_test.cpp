@@ -154,3 +154,64 @@ TEST_CASE("pushed event payloads") {
         == R"({"screen":"x","state":{}})");
   CHECK(actors::parse_object("[1]").empty());
 }
+
+TEST_CASE("input arguments are read without trusting their shape") {
+  CHECK(actors::text_argument(args(R"([{"name":"a.b"}])"), "name") == "a.b");
+  CHECK_FALSE(actors::text_argument(args(R"([{"name":7}])"), "name"));
+  CHECK_FALSE(actors::text_argument(args(R"([{"keys":"f"}])"), "name"));
+  CHECK_FALSE(actors::text_argument(args(R"(["a.b"])"), "name"));
+  CHECK_FALSE(actors::text_argument(args("[]"), "name"));
+  CHECK(actors::argument_field(args(R"([{"mode":null}])"), "mode")->is_null());
+  CHECK(actors::argument_field(args(R"([{"mode":"tap"}])"), "keys")
+        == nullptr);
+  CHECK(actors::argument_field(args(R"([3])"), "mode") == nullptr);
+}
+
+TEST_CASE("a ts is a JavaScript millisecond clock reading or malformed") {
+  auto ts = [](std::string_view json) {
+    return actors::timestamp_argument(args(json));
+  };
+  CHECK(ts(R"([{"ts":1700000000123}])").ms == 1700000000123);
+  CHECK(ts(R"([{"ts":12.9}])").ms == 12);
+  CHECK(ts(R"([{"ts":0}])").ms == 0);
+  CHECK(ts(R"([{"ts":9007199254740992}])").ms == 9007199254740992);
+  for (auto bad : {R"([{"ts":-1}])", R"([{"ts":"1"}])", R"([{"ts":null}])",
+                   R"([{"ts":9007199254740993000}])", R"([{"ts":1e300}])",
+                   R"([{"ts":18446744073709551615}])"}) {
+    INFO(bad);
+    CHECK(ts(bad).malformed);
+    CHECK_FALSE(ts(bad).ms);
+  }
+  auto absent = ts(R"([{"name":"x"}])");
+  CHECK_FALSE(absent.malformed);
+  CHECK_FALSE(absent.ms);
+  CHECK_FALSE(actors::timestamp_field(nullptr).ms);
+}
+
+TEST_CASE("the client clock measures lateness against the fastest delivery") {
+  using std::chrono::milliseconds;
+  actors::client_clock clock;
+  CHECK_FALSE(clock.known());
+  CHECK(clock.lateness(0, 1'000'000) == milliseconds{0}); // cannot judge
+  // The client's clock is 5000 ms ahead of ours; CONNECT took 30 ms.
+  clock.observe(105'000, 100'030);
+  CHECK(clock.known());
+  CHECK(clock.lateness(106'000, 101'030) == milliseconds{0});
+  CHECK(clock.lateness(106'000, 101'050) == milliseconds{20});
+  // Buffered while disconnected: stamped at 106 s, arrives 2.5 s later.
+  CHECK(clock.lateness(106'000, 103'530) == milliseconds{2'500});
+  // A faster delivery than the CONNECT's becomes the new baseline...
+  clock.observe(107'000, 102'010);
+  CHECK(clock.lateness(108'000, 103'010) == milliseconds{0});
+  CHECK(clock.lateness(108'000, 103'030) == milliseconds{20});
+  // ...a slower one does not move it.
+  clock.observe(109'000, 109'000);
+  CHECK(clock.lateness(110'000, 105'030) == milliseconds{20});
+  // An event stamped in the future is not late.
+  CHECK(clock.lateness(200'000, 105'000) == milliseconds{0});
+}
+
+TEST_CASE("the key_released payload") {
+  CHECK(boost::json::serialize(actors::key_released_payload("x", "max_hold"))
+        == R"({"keys":"x","reason":"max_hold"})");
+}
