@@ -131,7 +131,7 @@ command parse_command_line(int argc, char** argv) {
     ->capture_default_str();
 
   std::string injector = "auto";
-  double max_hold_s = 60, stale_after_s = 2;
+  double max_hold_s = 60, stale_after_s = 2, dry_run_delay_ms = 0;
   long key_hold_ms = 50;
   // Also from the environment: the one option that depends on the machine
   // rather than the user (a CI runner has no keyboard to press).
@@ -142,6 +142,11 @@ command parse_command_line(int argc, char** argv) {
     ->capture_default_str();
   app.add_option("--record-file", cfg.record_file,
                  "File for --injector record: one JSON line per key event");
+  app.add_option("--dry-run-delay-ms", dry_run_delay_ms,
+                 "Milliseconds the dry-run backend takes per key event "
+                 "(to benchmark a slow keyboard)")
+    ->check(CLI::Range(0.0, 1000.0))
+    ->capture_default_str();
   app.add_option("--bindings", cfg.bindings_file,
                  "A bindings.json (default: the built-in generic profile)");
   app.add_option("--key-hold-ms", key_hold_ms,
@@ -172,6 +177,8 @@ command parse_command_line(int argc, char** argv) {
   cfg.token_rotate = std::chrono::seconds{token_rotate_s};
   cfg.injector = *platform::parse_backend_kind(injector); // checked above
   cfg.key_hold = std::chrono::milliseconds{key_hold_ms};
+  cfg.dry_run_delay = std::chrono::microseconds{
+    std::llround(dry_run_delay_ms * 1000.0)};
   cfg.max_hold = to_ms(max_hold_s);
   cfg.stale_after = to_ms(stale_after_s);
   if (admin->parsed())

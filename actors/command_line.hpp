@@ -25,6 +25,9 @@ struct server_config {
   platform::backend_kind injector = platform::backend_kind::auto_select;
   /// The record backend's file (`--record-file`).
   std::filesystem::path record_file;
+  /// What the dry-run backend waits per key event (`--dry-run-delay-ms`):
+  /// a slow keyboard, for isolation benchmarks.
+  std::chrono::microseconds dry_run_delay{0};
   /// A bindings.json (`--bindings`); empty: the built-in generic profile.
   std::filesystem::path bindings_file;
   /// Down to up of a scripted key (`--key-hold-ms`).

@@ -88,6 +88,7 @@ std::shared_ptr<platform::keyboard_backend>
 open_backend(const actors::server_config& cfg, spdlog::logger& log) {
   platform::backend_options options;
   options.record_file = cfg.record_file;
+  options.dry_run_delay = cfg.dry_run_delay;
   options.diagnostics = [](std::string_view text) {
     actors::log("inject").warn("{}", text);
   };

@@ -14,7 +14,7 @@ const os = require("node:os");
 const path = require("node:path");
 const { test } = require("node:test");
 const {
-  Server, WAIT_MS, emitWithAck, once, sleep,
+  Server, WAIT_MS, emitWithAck, once, sleep, withServer,
 } = require("./harness");
 
 const FIXTURES = process.env.OPENMFD_FIXTURES
@@ -313,4 +313,18 @@ test("input: a key held past --max-hold goes up and the panel is told", () =>
     // Letting go of it now is fine, and presses nothing.
     assert.deepEqual(await emitWithAck(socket, "key_up", { keys: "x" }), OK);
     assert.equal(rec.events().length, 2);
+  }));
+
+test("input: --dry-run-delay-ms makes each key event that slow", () =>
+  withServer(["--injector", "dry-run", "--dry-run-delay-ms", "40",
+    "--key-hold-ms", "0", "--bindings", BINDINGS], async (server) => {
+    const socket = await server.connect();
+    const started = Date.now();
+    // spaceship_general.v_exit is lalt+f: four key events, no waits at
+    // --key-hold-ms 0, so the ack's delay is the backend's alone.
+    assert.deepEqual(await emitWithAck(socket, "run_action",
+      { name: "spaceship_general.v_exit" }), OK);
+    const took = Date.now() - started;
+    assert.ok(took >= 4 * 40 - 5, `acked after ${took} ms`);
+    assert.ok(took < 4 * 40 + 1000, `acked after ${took} ms`);
   }));
