@@ -11,24 +11,15 @@
 #include <boost/json/value.hpp>
 #include <catch2/catch.hpp>
 
+#include "tests/support/protocol_helpers.hpp"
+
 using namespace openmfd::protocol;
 using namespace std::chrono_literals;
 
 namespace {
 
-std::string read_fixture(const std::string& name) {
-  std::ifstream in{OPENMFD_FIXTURES_DIR "/starcitizen/" + name,
-                   std::ios::binary};
-  REQUIRE(in.good());
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-template <class T>
-std::string outcome(const result<T>& r) {
-  return r ? std::string{"ok"} : r.error().message();
-}
+using openmfd::test::outcome;
+using openmfd::test::read_fixture;
 
 std::string outcome(std::error_code ec) {
   return ec ? ec.message() : std::string{"ok"};

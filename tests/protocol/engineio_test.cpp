@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/support/protocol_helpers.hpp"
+
 using namespace openmfd::protocol;
 using namespace std::string_literals;
 
@@ -289,17 +291,7 @@ TEST_CASE("engineio errors: every code is reached by some input",
      engineio_errc::bad_token},
   };
 
-  std::set<int> reached;
-  for (const auto& r : rows) {
-    INFO(r.what);
-    CHECK(r.run() == make_error_code(r.expected));
-    reached.insert(static_cast<int>(r.expected));
-  }
-  for (int e = static_cast<int>(first_errc); e <= static_cast<int>(last_errc);
-       ++e) {
-    INFO("engineio_errc " << to_string(static_cast<engineio_errc>(e)));
-    CHECK(reached.count(e) == 1);
-  }
+  openmfd::test::check_error_table(rows, first_errc, last_errc);
 }
 
 TEST_CASE("engineio error codes carry their wire names", "[engineio]") {

@@ -13,25 +13,16 @@
 #include <boost/json/value.hpp>
 #include <catch2/catch.hpp>
 
+#include "tests/support/protocol_helpers.hpp"
+
 #include "protocol/key_combo.hpp"
 
 using namespace openmfd::protocol;
 
 namespace {
 
-std::string read_fixture(const std::string& name) {
-  std::ifstream in{OPENMFD_FIXTURES_DIR "/starcitizen/" + name,
-                   std::ios::binary};
-  REQUIRE(in.good());
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-template <class T>
-std::string outcome(const result<T>& r) {
-  return r ? std::string{"ok"} : r.error().message();
-}
+using openmfd::test::outcome;
+using openmfd::test::read_fixture;
 
 std::string trim(std::string s) {
   auto blank = [](unsigned char c) { return std::isspace(c) != 0; };

@@ -12,6 +12,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/support/protocol_helpers.hpp"
+
 using namespace openmfd::protocol;
 using namespace std::chrono_literals;
 using std::chrono::microseconds;
@@ -19,19 +21,8 @@ using std::chrono::milliseconds;
 
 namespace {
 
-std::string read_fixture(const std::string& name) {
-  std::ifstream in{OPENMFD_FIXTURES_DIR "/starcitizen/" + name,
-                   std::ios::binary};
-  REQUIRE(in.good());
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-template <class T>
-std::string outcome(const result<T>& r) {
-  return r ? std::string{"ok"} : r.error().message();
-}
+using openmfd::test::outcome;
+using openmfd::test::read_fixture;
 
 using attributes = std::map<std::string, std::string>;
 

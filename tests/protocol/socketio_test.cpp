@@ -8,6 +8,8 @@
 #include <boost/json/parse.hpp>
 #include <catch2/catch.hpp>
 
+#include "tests/support/protocol_helpers.hpp"
+
 #include "protocol/engineio.hpp"
 
 using namespace openmfd::protocol;
@@ -375,17 +377,7 @@ TEST_CASE("socketio errors: every code is reached by some input",
      socketio_errc::expected_attachment},
   };
 
-  std::set<int> reached;
-  for (const auto& r : rows) {
-    INFO(r.what);
-    CHECK(r.run() == make_error_code(r.expected));
-    reached.insert(static_cast<int>(r.expected));
-  }
-  for (int e = static_cast<int>(first_errc); e <= static_cast<int>(last_errc);
-       ++e) {
-    INFO("socketio_errc " << to_string(static_cast<socketio_errc>(e)));
-    CHECK(reached.count(e) == 1);
-  }
+  openmfd::test::check_error_table(rows, first_errc, last_errc);
 }
 
 TEST_CASE("socketio limits are inclusive", "[socketio]") {
