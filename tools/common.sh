@@ -1,17 +1,18 @@
 # Shared by the set-up, run and test scripts: installing Debian packages and
 # configuring/building a build tree. Sourced, not run.
 
-# The packages every build needs (Debian 12).
+# The packages every build needs (Debian 12); configuring the tree also
+# finds Catch2 and Python, so the run and test scripts share one build/.
 OPENMFD_BUILD_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
   libcaf-dev libboost1.81-dev libboost-json1.81-dev libssl-dev
-  libspdlog-dev libcli11-dev catch2 libx11-dev libxtst-dev
+  libspdlog-dev libcli11-dev catch2 libx11-dev libxtst-dev python3
 )
 
 # What the test suite needs besides (end-to-end clients, X server for the
 # XTest test, the Windows cross compiler).
 OPENMFD_TEST_PACKAGES=(
-  python3 xvfb xauth x11-utils g++-mingw-w64-x86-64-posix nodejs
+  xvfb xauth x11-utils g++-mingw-w64-x86-64-posix nodejs
 )
 
 openmfd_root() {
