@@ -224,13 +224,16 @@ int serve(const actors::server_config& cfg) {
   if (!backend)
     return 1;
 
+  // Declared before the actor system, so destroyed after it: an actor's
+  // cleanup can still run on a CAF worker after await_all_actors_done()
+  // returns and may drop the last reference to an acceptor or connection,
+  // which must find its io_context alive (ASan caught the reverse order).
+  // The io threads are drained first, below, while the actors exist.
+  net::io_runtime io{1};
   caf::actor_system_config sys_cfg;
   sys_cfg.add_message_types<caf::id_block::openmfd>();
   sys_cfg.set("scheduler.max-threads", size_t{2});
   caf::actor_system sys{sys_cfg};
-  // Declared after the actor system, so destroyed before it: pending
-  // handlers release the last connections while the actors still exist.
-  net::io_runtime io{1};
 
   actors::engineio_settings engine;
   auto listening = net::listen_tls(
