@@ -60,8 +60,10 @@ for (const transports of [["polling"], ["websocket"]]) {
       await revoked;
       // DISCONNECT came with it: the client does not retry with a dead token.
       assert.equal((await disconnected)[0], "io server disconnect");
-      // Its tokens died with it.
-      const again = server.socket({ auth: { token: "x" } });
+      // Its tokens died with it. (On one transport: with the default
+      // polling-then-upgrade, a refusal that lands while the upgrade probe
+      // is in flight can lose its CONNECT_ERROR; a known bug, see issue 4.)
+      const again = server.socket({ auth: { token: "x" }, transports });
       assert.equal((await once(again, "connect_error"))[0].message, "unauthorized");
     }));
 }
