@@ -12,57 +12,18 @@
 
 #include "protocol/authorise.hpp"
 #include "protocol/identity.hpp"
+#include "tests/support/utf8.hpp"
 
 namespace {
 
 using namespace openmfd::protocol;
 
-// Counts code points if `s` is strictly valid UTF-8 (no overlongs, no
-// surrogates, nothing past U+10FFFF); aborts otherwise. Deliberately not
-// shared with the code under test.
+// Counts code points if `s` is strictly valid UTF-8; aborts otherwise.
 std::size_t checked_code_points(std::string_view s) {
-  std::size_t count = 0;
-  std::size_t i = 0;
-  while (i < s.size()) {
-    auto b0 = static_cast<unsigned char>(s[i]);
-    std::size_t n = 0;
-    std::uint32_t c = 0;
-    std::uint32_t min = 0;
-    if (b0 < 0x80) {
-      n = 1;
-      c = b0;
-    } else if (b0 >= 0xc2 && b0 <= 0xdf) {
-      n = 2;
-      c = b0 & 0x1fu;
-      min = 0x80;
-    } else if (b0 >= 0xe0 && b0 <= 0xef) {
-      n = 3;
-      c = b0 & 0x0fu;
-      min = 0x800;
-    } else if (b0 >= 0xf0 && b0 <= 0xf4) {
-      n = 4;
-      c = b0 & 0x07u;
-      min = 0x10000;
-    } else {
-      std::abort();
-    }
-    if (i + n > s.size())
-      std::abort();
-    for (std::size_t k = 1; k < n; ++k) {
-      auto b = static_cast<unsigned char>(s[i + k]);
-      if ((b & 0xc0) != 0x80)
-        std::abort();
-      c = (c << 6) | (b & 0x3fu);
-    }
-    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-      std::abort();
-    // C1 controls: the console would act on them.
-    if (c >= 0x7f && c < 0xa0)
-      std::abort();
-    i += n;
-    ++count;
-  }
-  return count;
+  auto decoded = openmfd::test::decode_strict(std::string{s});
+  if (!decoded)
+    std::abort();
+  return decoded->size();
 }
 
 // A display name must never carry a control byte or a bidirectional
