@@ -1,7 +1,9 @@
-// The TLS acceptor: accepts connections, enforces the connection cap, and
-// tracks live connections (HTTP, and the WebSockets they become) so that
-// shutdown can reach them.
+// The acceptor: accepts connections, enforces the connection cap, and tracks
+// live connections (HTTP, and the WebSockets they become) so that shutdown
+// can reach them. One for TLS, one for plain loopback HTTP; they differ only
+// in the stream an accepted socket becomes.
 
+#include <optional>
 #include <unordered_map>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -24,23 +26,46 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-class tls_acceptor final : public acceptor_port,
-                           public connection_registry,
-                           public std::enable_shared_from_this<tls_acceptor> {
+/// Makes each accepted socket a TLS stream.
+class tls_streams {
 public:
-  tls_acceptor(asio::io_context& io, std::shared_ptr<ssl::context> tls,
-               server_options options)
+  using stream = tls_stream;
+
+  explicit tls_streams(std::shared_ptr<ssl::context> context)
+    : context_(std::move(context)) {}
+
+  stream make(tcp::socket socket) const {
+    return stream{std::move(socket), *context_};
+  }
+
+private:
+  std::shared_ptr<ssl::context> context_;
+};
+
+/// Keeps each accepted socket plain.
+struct plain_streams {
+  using stream = plain_stream;
+
+  stream make(tcp::socket socket) const { return stream{std::move(socket)}; }
+};
+
+/// `Streams` is `tls_streams` or `plain_streams`.
+template <class Streams>
+class connection_acceptor final
+  : public acceptor_port,
+    public connection_registry,
+    public std::enable_shared_from_this<connection_acceptor<Streams>> {
+public:
+  using connection = http_connection<typename Streams::stream>;
+
+  connection_acceptor(asio::io_context& io, Streams streams,
+                      server_options options)
     : io_(io), strand_(asio::make_strand(io)), acceptor_(strand_),
-      retry_timer_(strand_), tls_(std::move(tls)),
+      retry_timer_(strand_), streams_(std::move(streams)),
       options_(std::move(options)) {}
 
-  bool bind(std::string& error) {
+  bool bind(const asio::ip::address& address, std::string& error) {
     boost::system::error_code ec;
-    auto address = asio::ip::make_address(options_.bind_address, ec);
-    if (ec) {
-      error = "--bind " + options_.bind_address + ": not an IP address";
-      return false;
-    }
     tcp::endpoint endpoint{address, options_.port};
     acceptor_.open(endpoint.protocol(), ec);
     if (!ec)
@@ -60,14 +85,15 @@ public:
   }
 
   void start(std::shared_ptr<request_sink> sink) override {
-    asio::post(strand_, [self = shared_from_this(), sink = std::move(sink)] {
+    asio::post(strand_, [self = this->shared_from_this(),
+                         sink = std::move(sink)] {
       self->sink_ = sink;
       self->accept();
     });
   }
 
   void close() override {
-    asio::post(strand_, [self = shared_from_this()] {
+    asio::post(strand_, [self = this->shared_from_this()] {
       self->closing_ = true;
       boost::system::error_code ignored;
       self->acceptor_.close(ignored);
@@ -82,7 +108,7 @@ public:
 
   void adopt(std::uint64_t id,
              std::weak_ptr<tracked_connection> successor) override {
-    asio::post(strand_, [self = shared_from_this(), id,
+    asio::post(strand_, [self = this->shared_from_this(), id,
                          successor = std::move(successor)] {
       auto it = self->live_.find(id);
       if (it == self->live_.end())
@@ -96,7 +122,7 @@ public:
 
   void forget(std::uint64_t id) override {
     // Runs from a connection's destructor on any thread: hop to our strand.
-    asio::post(strand_, [self = shared_from_this(), id] {
+    asio::post(strand_, [self = this->shared_from_this(), id] {
       self->live_.erase(id);
       if (self->at_cap_ && self->live_.size() < self->options_.max_connections) {
         self->at_cap_ = false;
@@ -111,8 +137,8 @@ private:
       return;
     acceptor_.async_accept(
       asio::make_strand(io_),
-      [self = shared_from_this()](boost::system::error_code ec,
-                                  tcp::socket socket) {
+      [self = this->shared_from_this()](boost::system::error_code ec,
+                                        tcp::socket socket) {
         self->on_accept(ec, std::move(socket));
       });
   }
@@ -124,7 +150,7 @@ private:
       // Out of file descriptors and the like: back off instead of spinning.
       log().warn("accept failed: {}", ec.message());
       retry_timer_.expires_after(std::chrono::milliseconds{100});
-      retry_timer_.async_wait([self = shared_from_this()](auto wait_ec) {
+      retry_timer_.async_wait([self = this->shared_from_this()](auto wait_ec) {
         if (!wait_ec)
           self->accept();
       });
@@ -141,8 +167,9 @@ private:
       return accept();
     }
     auto id = ++next_id_;
-    auto conn = std::make_shared<http_connection>(
-      std::move(socket), *tls_, options_, sink_, shared_from_this(), id);
+    auto conn = std::make_shared<connection>(streams_.make(std::move(socket)),
+                                             options_, sink_,
+                                             this->shared_from_this(), id);
     live_.emplace(id, conn);
     conn->start();
     accept();
@@ -152,7 +179,7 @@ private:
   asio::strand<asio::io_context::executor_type> strand_;
   tcp::acceptor acceptor_;
   asio::steady_timer retry_timer_;
-  std::shared_ptr<ssl::context> tls_;
+  Streams streams_;
   server_options options_;
   std::shared_ptr<request_sink> sink_;
   std::unordered_map<std::uint64_t, std::weak_ptr<tracked_connection>> live_;
@@ -162,6 +189,28 @@ private:
   bool at_cap_ = false;
 };
 
+std::optional<asio::ip::address> parse_bind_address(const std::string& text,
+                                                    std::string& error) {
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(text, ec);
+  if (!ec)
+    return address;
+  error = "--bind " + text + ": not an IP address";
+  return std::nullopt;
+}
+
+template <class Streams>
+listen_result listen(io_runtime& io, Streams streams,
+                     const server_options& options,
+                     const asio::ip::address& address) {
+  listen_result result;
+  auto acceptor = std::make_shared<connection_acceptor<Streams>>(
+    io.context(), std::move(streams), options);
+  if (acceptor->bind(address, result.error))
+    result.acceptor = std::move(acceptor);
+  return result;
+}
+
 } // namespace
 
 listen_result listen_tls(io_runtime& io, const tls_identity& identity,
@@ -170,11 +219,25 @@ listen_result listen_tls(io_runtime& io, const tls_identity& identity,
   auto tls = make_tls_context(identity, result.error);
   if (!tls)
     return result;
-  auto acceptor = std::make_shared<tls_acceptor>(io.context(), std::move(tls),
-                                                 options);
-  if (acceptor->bind(result.error))
-    result.acceptor = std::move(acceptor);
-  return result;
+  auto address = parse_bind_address(options.bind_address, result.error);
+  if (!address)
+    return result;
+  return listen(io, tls_streams{std::move(tls)}, options, *address);
+}
+
+listen_result listen_plain(io_runtime& io, const server_options& options) {
+  listen_result result;
+  auto address = parse_bind_address(options.bind_address, result.error);
+  if (!address)
+    return result;
+  // Unencrypted traffic must never leave the host.
+  if (!address->is_loopback()) {
+    result.error = "--bind " + options.bind_address
+                   + ": plain HTTP is served on a loopback address only "
+                     "(127.0.0.0/8 or ::1)";
+    return result;
+  }
+  return listen(io, plain_streams{}, options, *address);
 }
 
 } // namespace openmfd::net

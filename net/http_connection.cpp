@@ -1,6 +1,7 @@
 #include "net/http_connection.hpp"
 
 #include <atomic>
+#include <chrono>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -27,13 +28,15 @@ using tcp = asio::ip::tcp;
 /// answers 503 so that no client waits for nothing.
 ///
 /// It keeps its connection alive until it is gone: a request may be held
-/// with no operation pending on the socket (an upgrade request, or a client
-/// whose pipelined bytes filled the buffer), and its answer must still find
-/// the connection. The connection never points back, so there is no cycle.
+/// with no operation pending on the socket (an upgrade request, a request
+/// whose body is left unread, or a client whose pipelined bytes filled the
+/// buffer), and its answer must still find the connection. The connection
+/// never points back, so there is no cycle.
+template <class Stream>
 class http_exchange final : public exchange_port {
 public:
-  http_exchange(std::shared_ptr<http_connection> connection, std::uint64_t id,
-                protocol::http_request request)
+  http_exchange(std::shared_ptr<http_connection<Stream>> connection,
+                std::uint64_t id, protocol::http_request request)
     : connection_(std::move(connection)), id_(id),
       request_(std::move(request)) {}
 
@@ -65,7 +68,7 @@ public:
   }
 
 private:
-  std::shared_ptr<http_connection> connection_;
+  std::shared_ptr<http_connection<Stream>> connection_;
   std::uint64_t id_;
   protocol::http_request request_;
   std::atomic<bool> responded_{false};
@@ -81,27 +84,35 @@ bool benign(const beast::error_code& ec) {
          || ec == asio::error::connection_reset;
 }
 
+// A body too large for its path is not passed on (it is unread, or read
+// only in part).
 protocol::http_request to_request(http::request<http::string_body>&& msg,
-                                  const std::string& remote) {
+                                  const std::string& remote,
+                                  bool body_too_large) {
   protocol::http_request req;
   req.method = std::string{msg.method_string()};
   req.target = std::string{msg.target()};
   for (const auto& field : msg)
     req.headers.emplace_back(std::string{field.name_string()},
                              std::string{field.value()});
-  req.body = std::move(msg.body());
+  req.body_too_large = body_too_large;
+  if (!body_too_large)
+    req.body = std::move(msg.body());
   req.remote_address = remote;
   return req;
 }
 
+/// What a plain connection reads and drops per read while it closes.
+constexpr std::size_t drain_chunk = 16 * 1024;
+
 } // namespace
 
-http_connection::http_connection(tcp::socket socket, ssl::context& tls,
-                                 const server_options& options,
-                                 std::shared_ptr<request_sink> sink,
-                                 std::shared_ptr<connection_registry> registry,
-                                 std::uint64_t id)
-  : stream_(std::move(socket), tls), executor_(stream_.get_executor()),
+template <class Stream>
+http_connection<Stream>::http_connection(
+  Stream stream, const server_options& options,
+  std::shared_ptr<request_sink> sink,
+  std::shared_ptr<connection_registry> registry, std::uint64_t id)
+  : stream_(std::move(stream)), executor_(stream_.get_executor()),
     options_(options), sink_(std::move(sink)), registry_(std::move(registry)),
     id_(id), idle_timer_(executor_) {
   beast::error_code ec;
@@ -109,26 +120,34 @@ http_connection::http_connection(tcp::socket socket, ssl::context& tls,
   remote_address_ = ec ? "unknown" : ep.address().to_string();
 }
 
-http_connection::~http_connection() {
+template <class Stream>
+http_connection<Stream>::~http_connection() {
   if (!handed_over_) // else the WebSocket reports it
     registry_->forget(id_);
 }
 
-beast::tcp_stream& http_connection::tcp() noexcept {
+template <class Stream>
+beast::tcp_stream& http_connection<Stream>::tcp() noexcept {
   return beast::get_lowest_layer(stream_);
 }
 
-void http_connection::start() {
-  asio::dispatch(executor_, [self = shared_from_this()] {
-    self->tcp().expires_after(self->options_.handshake_timeout);
-    self->stream_.async_handshake(
-      ssl::stream_base::server,
-      beast::bind_front_handler(&http_connection::on_handshake, self));
+template <class Stream>
+void http_connection<Stream>::start() {
+  asio::dispatch(executor_, [self = this->shared_from_this()] {
+    if constexpr (uses_tls) {
+      self->tcp().expires_after(self->options_.handshake_timeout);
+      self->stream_.async_handshake(
+        ssl::stream_base::server,
+        beast::bind_front_handler(&http_connection::on_handshake, self));
+    } else {
+      self->read_next();
+    }
   });
 }
 
-void http_connection::shutdown() {
-  asio::post(executor_, [self = shared_from_this()] {
+template <class Stream>
+void http_connection<Stream>::shutdown() {
+  asio::post(executor_, [self = this->shared_from_this()] {
     self->shutting_down_ = true;
     // Busy connections close after their response; idle ones close now.
     if (self->phase_ == phase::idle || self->phase_ == phase::handshaking)
@@ -136,7 +155,8 @@ void http_connection::shutdown() {
   });
 }
 
-void http_connection::on_handshake(beast::error_code ec) {
+template <class Stream>
+void http_connection<Stream>::on_handshake(beast::error_code ec) {
   // Plain HTTP, old TLS versions and stalled handshakes all end here: the
   // socket is closed without an HTTP answer.
   if (ec)
@@ -144,23 +164,29 @@ void http_connection::on_handshake(beast::error_code ec) {
   read_next();
 }
 
-void http_connection::read_next() {
+template <class Stream>
+void http_connection<Stream>::read_next() {
   if (shutting_down_)
     return close();
   idle_timer_.cancel(); // the stream's own deadline takes over
   phase_ = phase::idle;
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(options_.header_limit));
+  // on_header applies the limit of the request's path; Beast's default must
+  // not refuse the header for its Content-Length before that.
+  parser_->body_limit(boost::none);
   if (buffer_.size() > 0) // pipelined bytes are already here
     return read_header();
   tcp().expires_after(options_.idle_timeout);
   stream_.async_read_some(
     buffer_.prepare(4096),
     beast::bind_front_handler(&http_connection::on_first_bytes,
-                              shared_from_this()));
+                              this->shared_from_this()));
 }
 
-void http_connection::on_first_bytes(beast::error_code ec, std::size_t n) {
+template <class Stream>
+void http_connection<Stream>::on_first_bytes(beast::error_code ec,
+                                             std::size_t n) {
   if (phase_ == phase::closed)
     return;
   if (ec)
@@ -169,17 +195,20 @@ void http_connection::on_first_bytes(beast::error_code ec, std::size_t n) {
   read_header();
 }
 
-void http_connection::read_header() {
+template <class Stream>
+void http_connection<Stream>::read_header() {
   // One deadline for the whole request, header and body: a client that sends
   // half a header and stalls is dropped when it passes.
   phase_ = phase::reading;
   tcp().expires_after(options_.request_timeout);
-  http::async_read_header(stream_, buffer_, *parser_,
-                          beast::bind_front_handler(&http_connection::on_header,
-                                                    shared_from_this()));
+  http::async_read_header(
+    stream_, buffer_, *parser_,
+    beast::bind_front_handler(&http_connection::on_header,
+                              this->shared_from_this()));
 }
 
-void http_connection::on_header(beast::error_code ec, std::size_t) {
+template <class Stream>
+void http_connection<Stream>::on_header(beast::error_code ec, std::size_t) {
   if (phase_ == phase::closed)
     return;
   if (ec)
@@ -190,50 +219,67 @@ void http_connection::on_header(beast::error_code ec, std::size_t) {
                         ? options_.body_limit({path.data(), path.size()})
                         : 4096;
   auto length = parser_->content_length();
-  if (length && *length > limit)
-    return write(protocol::json_error(413, "payload_too_large"), false);
+  if (length && *length > limit) // not worth reading: it is refused anyway
+    return pass_on(true);
   parser_->body_limit(limit);
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&http_connection::on_request,
-                                             shared_from_this()));
+                                             this->shared_from_this()));
 }
 
-void http_connection::on_request(beast::error_code ec, std::size_t) {
+template <class Stream>
+void http_connection<Stream>::on_request(beast::error_code ec, std::size_t) {
   if (phase_ == phase::closed)
     return;
+  if (ec == http::error::body_limit) // a chunked body that grew too large
+    return pass_on(true);
   if (ec)
     return handle_read_error(ec);
+  pass_on(false);
+}
+
+// The sink decides the answer even to a body too large for its path (the
+// Engine.IO session that sent it must end). That body is left unread, so
+// the stream holds no next request: the connection closes after the
+// response, whatever it is.
+template <class Stream>
+void http_connection<Stream>::pass_on(bool body_too_large) {
   tcp().expires_never(); // the request is held for as long as its handler
   phase_ = phase::awaiting_response;
-  client_keep_alive_ = parser_->get().keep_alive();
+  reusable_ = !body_too_large && parser_->get().keep_alive();
   ++exchange_id_;
   abort_fn_ = nullptr;
   // A WebSocket client sends nothing before the 101, so an upgrade request
   // needs no read ahead; and none may be pending when the stream moves.
-  bool upgrading = beast::websocket::is_upgrade(parser_->get());
+  // Nor does a request whose body is left unread: it would read that body.
+  bool upgrading
+    = !body_too_large && beast::websocket::is_upgrade(parser_->get());
   if (upgrading)
     upgrade_request_.emplace(parser_->get());
-  auto exchange = std::make_shared<http_exchange>(
-    shared_from_this(), exchange_id_,
-    to_request(parser_->release(), remote_address_));
-  if (!upgrading)
+  auto exchange = std::make_shared<http_exchange<Stream>>(
+    this->shared_from_this(), exchange_id_,
+    to_request(parser_->release(), remote_address_, body_too_large));
+  if (!upgrading && !body_too_large)
     read_ahead();
   sink_->on_request(std::move(exchange));
 }
 
 // While a response is pending, keep one read outstanding: it is how a client
 // hanging up is noticed at once (and pipelined bytes are kept for later).
-void http_connection::read_ahead() {
+template <class Stream>
+void http_connection<Stream>::read_ahead() {
   if (read_ahead_pending_ || buffer_.size() >= options_.header_limit)
     return;
   read_ahead_pending_ = true;
   stream_.async_read_some(
     buffer_.prepare(1024),
     beast::bind_front_handler(&http_connection::on_read_ahead,
-                              shared_from_this()));
+                              this->shared_from_this()));
 }
 
-void http_connection::on_read_ahead(beast::error_code ec, std::size_t n) {
+template <class Stream>
+void http_connection<Stream>::on_read_ahead(beast::error_code ec,
+                                            std::size_t n) {
   read_ahead_pending_ = false;
   if (ec) {
     if (phase_ == phase::awaiting_response)
@@ -247,34 +293,34 @@ void http_connection::on_read_ahead(beast::error_code ec, std::size_t n) {
     read_next();
 }
 
-void http_connection::handle_read_error(beast::error_code ec) {
+template <class Stream>
+void http_connection<Stream>::handle_read_error(beast::error_code ec) {
   if (ec == http::error::header_limit)
     return write(protocol::json_error(431, "header_too_large"), false);
-  if (ec == http::error::body_limit)
-    return write(protocol::json_error(413, "payload_too_large"), false);
   if (ec.category() == http::make_error_code(http::error::bad_target).category()
       && ec != http::error::end_of_stream && ec != http::error::partial_message)
     return write(protocol::json_error(400, "bad_request"), false);
   fail(ec, "read request");
 }
 
-void http_connection::respond(std::uint64_t exchange_id,
-                              protocol::http_response res) {
-  asio::post(executor_, [self = shared_from_this(), exchange_id,
-                                      res = std::move(res)]() mutable {
+template <class Stream>
+void http_connection<Stream>::respond(std::uint64_t exchange_id,
+                                      protocol::http_response res) {
+  asio::post(executor_, [self = this->shared_from_this(), exchange_id,
+                         res = std::move(res)]() mutable {
     if (self->phase_ != phase::awaiting_response
         || exchange_id != self->exchange_id_)
       return; // the client left, or this exchange is over
-    bool keep_alive
-      = !res.close && !self->shutting_down_ && self->client_keep_alive_;
+    bool keep_alive = !res.close && !self->shutting_down_ && self->reusable_;
     self->write(std::move(res), keep_alive);
   });
 }
 
-void http_connection::on_abort(std::uint64_t exchange_id,
-                               std::function<void()> fn) {
-  asio::post(executor_, [self = shared_from_this(), exchange_id,
-                                      fn = std::move(fn)]() mutable {
+template <class Stream>
+void http_connection<Stream>::on_abort(std::uint64_t exchange_id,
+                                       std::function<void()> fn) {
+  asio::post(executor_, [self = this->shared_from_this(), exchange_id,
+                         fn = std::move(fn)]() mutable {
     bool pending = self->phase_ == phase::awaiting_response
                    && exchange_id == self->exchange_id_;
     if (pending)
@@ -285,9 +331,10 @@ void http_connection::on_abort(std::uint64_t exchange_id,
   });
 }
 
-void http_connection::upgrade(std::uint64_t exchange_id,
-                              std::shared_ptr<stream_events> events) {
-  asio::post(executor_, [self = shared_from_this(), exchange_id,
+template <class Stream>
+void http_connection<Stream>::upgrade(std::uint64_t exchange_id,
+                                      std::shared_ptr<stream_events> events) {
+  asio::post(executor_, [self = this->shared_from_this(), exchange_id,
                          events = std::move(events)]() mutable {
     bool pending = self->phase_ == phase::awaiting_response
                    && exchange_id == self->exchange_id_;
@@ -308,17 +355,20 @@ void http_connection::upgrade(std::uint64_t exchange_id,
   });
 }
 
-void http_connection::hand_over(std::shared_ptr<stream_events> events) {
+template <class Stream>
+void http_connection<Stream>::hand_over(std::shared_ptr<stream_events> events) {
   phase_ = phase::closed;
   abort_fn_ = nullptr;
   handed_over_ = true;
-  start_websocket({std::move(stream_), std::move(buffer_),
-                   std::move(*upgrade_request_), options_, std::move(events),
-                   registry_, id_, remote_address_});
+  start_websocket(websocket_handover<Stream>{
+    std::move(stream_), std::move(buffer_), std::move(*upgrade_request_),
+    options_, std::move(events), registry_, id_, remote_address_});
   upgrade_request_.reset();
 }
 
-void http_connection::write(protocol::http_response res, bool keep_alive) {
+template <class Stream>
+void http_connection<Stream>::write(protocol::http_response res,
+                                    bool keep_alive) {
   phase_ = phase::writing;
   abort_fn_ = nullptr;
   upgrade_request_.reset();
@@ -336,11 +386,13 @@ void http_connection::write(protocol::http_response res, bool keep_alive) {
   tcp().expires_after(options_.write_timeout);
   http::async_write(stream_, response_,
                     beast::bind_front_handler(&http_connection::on_write,
-                                              shared_from_this(), keep_alive));
+                                              this->shared_from_this(),
+                                              keep_alive));
 }
 
-void http_connection::on_write(bool keep_alive, beast::error_code ec,
-                               std::size_t) {
+template <class Stream>
+void http_connection<Stream>::on_write(bool keep_alive, beast::error_code ec,
+                                       std::size_t) {
   if (ec)
     return fail(ec, "write");
   if (!keep_alive || shutting_down_)
@@ -351,43 +403,74 @@ void http_connection::on_write(bool keep_alive, beast::error_code ec,
   arm_idle_timer(); // on_read_ahead continues when bytes come
 }
 
-void http_connection::arm_idle_timer() {
+template <class Stream>
+void http_connection<Stream>::arm_idle_timer() {
   idle_timer_.expires_after(options_.idle_timeout);
-  idle_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-    if (!ec && self->phase_ == phase::idle)
-      self->fail(beast::error::timeout, "idle");
-  });
+  idle_timer_.async_wait(
+    [self = this->shared_from_this()](beast::error_code ec) {
+      if (!ec && self->phase_ == phase::idle)
+        self->fail(beast::error::timeout, "idle");
+    });
 }
 
-void http_connection::client_gone() {
+template <class Stream>
+void http_connection<Stream>::client_gone() {
   idle_timer_.cancel();
   if (auto fn = std::exchange(abort_fn_, nullptr))
     fn();
 }
 
-void http_connection::close() {
+template <class Stream>
+void http_connection<Stream>::close() {
   if (phase_ == phase::closed)
     return;
   client_gone();
-  // A TLS shutdown reads and writes; it would race an operation still
-  // pending: the handshake, the wait for a request (idle), a request being
-  // read, or the read ahead. Such a connection just goes.
+  // A graceful close reads (and, TLS, writes); it would race an operation
+  // still pending: the handshake, the wait for a request (idle), a request
+  // being read, or the read ahead. Such a connection just goes.
   bool busy = read_ahead_pending_ || phase_ == phase::handshaking
               || phase_ == phase::idle || phase_ == phase::reading;
   phase_ = phase::closed;
-  if (busy) {
+  if (busy)
+    return close_socket();
+  tcp().expires_after(std::chrono::seconds{2}); // bounds the goodbye
+  if constexpr (uses_tls) {
+    // A TLS close_notify, then the socket goes.
+    stream_.async_shutdown(
+      [self = this->shared_from_this()](beast::error_code) {
+        self->close_socket();
+      });
+  } else {
+    // A FIN after the response, then what the client still sends is read and
+    // dropped until it closes too: closing with bytes unread resets the
+    // connection, and a reset can destroy the response before the client
+    // reads it (RFC 9112 §9.6).
     beast::error_code ignored;
-    return tcp().socket().close(ignored);
+    tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    buffer_.clear();
+    drain();
   }
-  // A TLS close_notify, bounded in time, then the socket goes.
-  tcp().expires_after(std::chrono::seconds{2});
-  stream_.async_shutdown([self = shared_from_this()](beast::error_code) {
-    beast::error_code ignored;
-    self->tcp().socket().close(ignored);
-  });
 }
 
-void http_connection::fail(beast::error_code ec, const char* where) {
+template <class Stream>
+void http_connection<Stream>::drain() {
+  stream_.async_read_some(
+    buffer_.prepare(drain_chunk),
+    [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec)
+        return self->close_socket();
+      self->drain();
+    });
+}
+
+template <class Stream>
+void http_connection<Stream>::close_socket() {
+  beast::error_code ignored;
+  tcp().socket().close(ignored);
+}
+
+template <class Stream>
+void http_connection<Stream>::fail(beast::error_code ec, const char* where) {
   if (phase_ == phase::closed)
     return;
   client_gone();
@@ -396,8 +479,10 @@ void http_connection::fail(beast::error_code ec, const char* where) {
     log().trace("{}: {}: {}", remote_address_, where, ec.message());
   else
     log().debug("{}: {}: {}", remote_address_, where, ec.message());
-  beast::error_code ignored;
-  tcp().socket().close(ignored);
+  close_socket();
 }
+
+template class http_connection<tls_stream>;
+template class http_connection<plain_stream>;
 
 } // namespace openmfd::net

@@ -1,17 +1,18 @@
 #pragma once
 
-// One TLS connection serving HTTP/1.1 requests one at a time. Internal to
-// net/: the rest of the program sees only exchange_port.
+// One connection serving HTTP/1.1 requests one at a time, over TLS or (for a
+// loopback test server) plain TCP. Internal to net/: the rest of the program
+// sees only exchange_port. The members are defined, and instantiated for
+// both streams, in http_connection.cpp alone.
 
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
@@ -24,7 +25,10 @@
 
 namespace openmfd::net {
 
-class http_exchange;
+/// The stream of a connection accepted by listen_tls.
+using tls_stream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+/// The stream of a connection accepted by listen_plain.
+using plain_stream = boost::beast::tcp_stream;
 
 /// What the acceptor knows of a live connection: it can ask it to finish.
 class tracked_connection {
@@ -47,20 +51,20 @@ public:
                      std::weak_ptr<tracked_connection> successor) = 0;
 };
 
+/// `Stream` is `tls_stream` or `plain_stream`.
+template <class Stream>
 class http_connection final
   : public tracked_connection,
-    public std::enable_shared_from_this<http_connection> {
+    public std::enable_shared_from_this<http_connection<Stream>> {
 public:
-  using tls_stream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
-
-  http_connection(boost::asio::ip::tcp::socket socket,
-                  boost::asio::ssl::context& tls, const server_options& options,
+  http_connection(Stream stream, const server_options& options,
                   std::shared_ptr<request_sink> sink,
                   std::shared_ptr<connection_registry> registry,
                   std::uint64_t id);
   ~http_connection() override;
 
-  /// Starts the TLS handshake; runs on the connection's strand.
+  /// Starts the TLS handshake (or, plain, the wait for a request); runs on
+  /// the connection's strand.
   void start();
   void shutdown() override;
 
@@ -73,6 +77,8 @@ public:
                std::shared_ptr<stream_events> events);
 
 private:
+  static constexpr bool uses_tls = std::is_same_v<Stream, tls_stream>;
+
   enum class phase {
     handshaking,
     idle,              // waiting for a request's first byte
@@ -88,6 +94,7 @@ private:
   void read_header();
   void on_header(boost::beast::error_code ec, std::size_t);
   void on_request(boost::beast::error_code ec, std::size_t);
+  void pass_on(bool body_too_large);
   void read_ahead();
   void on_read_ahead(boost::beast::error_code ec, std::size_t n);
   void handle_read_error(boost::beast::error_code ec);
@@ -97,12 +104,14 @@ private:
   void arm_idle_timer();
   void hand_over(std::shared_ptr<stream_events> events);
   void close();
+  void drain();
+  void close_socket();
   void fail(boost::beast::error_code ec, const char* where);
   boost::beast::tcp_stream& tcp() noexcept;
 
-  tls_stream stream_;
+  Stream stream_;
   /// The strand; kept apart because `stream_` is moved out at an upgrade.
-  tls_stream::executor_type executor_;
+  typename Stream::executor_type executor_;
   const server_options& options_;
   std::shared_ptr<request_sink> sink_;
   std::shared_ptr<connection_registry> registry_;
@@ -124,12 +133,16 @@ private:
   phase phase_ = phase::handshaking;
   bool shutting_down_ = false;
   bool read_ahead_pending_ = false;
-  /// The client asked to keep the connection (HTTP/1.1 without
-  /// `Connection: close`).
-  bool client_keep_alive_ = true;
+  /// Another request may follow on this connection: the client asked to
+  /// keep it (HTTP/1.1 without `Connection: close`) and the request's body
+  /// was read to its end.
+  bool reusable_ = true;
   bool handed_over_ = false; ///< the stream now belongs to a WebSocket
   std::uint64_t exchange_id_ = 0; ///< the request awaiting its response
   std::function<void()> abort_fn_;
 };
+
+extern template class http_connection<tls_stream>;
+extern template class http_connection<plain_stream>;
 
 } // namespace openmfd::net

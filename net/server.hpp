@@ -1,7 +1,8 @@
 #pragma once
 
-// The HTTPS server: a TLS acceptor and its HTTP connections. Asio-free, so
-// the composition root can start it without including Asio.
+// The HTTPS server: a TLS acceptor and its HTTP connections (and, for a
+// protocol-conformance test server, the same over plain HTTP on loopback).
+// Asio-free, so the composition root can start it without including Asio.
 
 #include <chrono>
 #include <cstddef>
@@ -52,5 +53,11 @@ struct listen_result {
 /// `identity`; nothing is accepted until `acceptor->start(sink)`.
 listen_result listen_tls(io_runtime& io, const tls_identity& identity,
                          const server_options& options);
+
+/// Binds `options.bind_address:options.port` for plain HTTP and WebSocket,
+/// served like listen_tls serves them, without TLS. Refuses any address that
+/// is not loopback (127.0.0.0/8, ::1): it is for test clients on this host
+/// (the Engine.IO and Socket.IO suites speak http:// and ws://).
+listen_result listen_plain(io_runtime& io, const server_options& options);
 
 } // namespace openmfd::net

@@ -42,12 +42,13 @@ struct outgoing {
   bool binary = false;
 };
 
+template <class Stream>
 class websocket_connection final
   : public stream_port,
     public tracked_connection,
-    public std::enable_shared_from_this<websocket_connection> {
+    public std::enable_shared_from_this<websocket_connection<Stream>> {
 public:
-  explicit websocket_connection(websocket_handover& h)
+  explicit websocket_connection(websocket_handover<Stream>& h)
     : ws_(std::move(h.stream)), executor_(ws_.get_executor()),
       write_timer_(executor_), options_(h.options),
       events_(std::move(h.events)), registry_(std::move(h.registry)),
@@ -57,38 +58,38 @@ public:
 
   /// Runs on the strand, right after the hand-over.
   void start(http::request<http::string_body> request, bool stray_bytes) {
-    registry_->adopt(id_, weak_from_this());
+    registry_->adopt(id_, this->weak_from_this());
     if (stray_bytes) // a client that talks before the 101 is no client of ours
       return fail(beast::error_code{asio::error::invalid_argument},
                   "data before the handshake");
     configure(request.target());
     ws_.async_accept(request,
                      beast::bind_front_handler(&websocket_connection::on_accept,
-                                               shared_from_this()));
+                                               this->shared_from_this()));
   }
 
   void send(std::string frame, bool binary) override {
-    asio::post(executor_, [self = shared_from_this(), frame = std::move(frame),
-                           binary]() mutable {
+    asio::post(executor_, [self = this->shared_from_this(),
+                           frame = std::move(frame), binary]() mutable {
       self->enqueue({std::move(frame), binary});
     });
   }
 
   void grant(std::size_t n) override {
-    asio::post(executor_, [self = shared_from_this(), n] {
+    asio::post(executor_, [self = this->shared_from_this(), n] {
       self->credits_ = std::min(self->credits_ + n, max_read_credits);
       self->do_read();
     });
   }
 
   void close() override {
-    asio::post(executor_, [self = shared_from_this()] {
+    asio::post(executor_, [self = this->shared_from_this()] {
       self->request_close(websocket::close_code::normal);
     });
   }
 
   void shutdown() override {
-    asio::post(executor_, [self = shared_from_this()] {
+    asio::post(executor_, [self = this->shared_from_this()] {
       self->request_close(websocket::close_code::going_away);
     });
   }
@@ -118,7 +119,7 @@ private:
     if (ec)
       return fail(ec, "websocket handshake");
     phase_ = phase::open;
-    events_->on_open(shared_from_this());
+    events_->on_open(this->shared_from_this());
     if (close_requested_)
       return begin_close();
     do_read();
@@ -131,7 +132,7 @@ private:
     reading_ = true;
     ws_.async_read(read_buffer_,
                    beast::bind_front_handler(&websocket_connection::on_read,
-                                             shared_from_this()));
+                                             this->shared_from_this()));
   }
 
   void on_read(beast::error_code ec, std::size_t) {
@@ -171,7 +172,7 @@ private:
     arm_write_timer();
     ws_.async_write(asio::buffer(queue_.front().data),
                     beast::bind_front_handler(&websocket_connection::on_write,
-                                              shared_from_this()));
+                                              this->shared_from_this()));
   }
 
   // A client that stops reading stalls our write; the stream's idle timer
@@ -179,7 +180,7 @@ private:
   void arm_write_timer() {
     write_timer_.expires_after(options_.write_timeout);
     write_timer_.async_wait(
-      [self = shared_from_this(), generation = ++write_generation_](
+      [self = this->shared_from_this(), generation = ++write_generation_](
         beast::error_code ec) {
         if (!ec && self->writing_ && generation == self->write_generation_)
           self->fail(beast::error_code{beast::error::timeout}, "write");
@@ -217,13 +218,13 @@ private:
     phase_ = phase::closing;
     ws_.async_close(close_code_,
                     beast::bind_front_handler(&websocket_connection::on_close,
-                                              shared_from_this()));
+                                              this->shared_from_this()));
   }
 
   void on_close(beast::error_code ec) {
     if (ec)
       return fail(ec, "close");
-    finish(); // Beast has shut TLS down and closed the socket
+    finish(); // Beast has closed the socket (after TLS's close_notify)
   }
 
   void fail(beast::error_code ec, const char* where) {
@@ -248,8 +249,8 @@ private:
       events->on_closed();
   }
 
-  websocket::stream<http_connection::tls_stream> ws_;
-  http_connection::tls_stream::executor_type executor_;
+  websocket::stream<Stream> ws_;
+  typename Stream::executor_type executor_;
   asio::steady_timer write_timer_;
   const server_options& options_;
   std::shared_ptr<stream_events> events_;
@@ -268,13 +269,22 @@ private:
   websocket::close_code close_code_ = websocket::close_code::normal;
 };
 
-} // namespace
-
-void start_websocket(websocket_handover handover) {
+template <class Stream>
+void start(websocket_handover<Stream> handover) {
   bool stray_bytes = handover.buffer.size() > 0;
   auto request = std::move(handover.request);
-  auto conn = std::make_shared<websocket_connection>(handover);
+  auto conn = std::make_shared<websocket_connection<Stream>>(handover);
   conn->start(std::move(request), stray_bytes);
+}
+
+} // namespace
+
+void start_websocket(websocket_handover<tls_stream> handover) {
+  start(std::move(handover));
+}
+
+void start_websocket(websocket_handover<plain_stream> handover) {
+  start(std::move(handover));
 }
 
 } // namespace openmfd::net

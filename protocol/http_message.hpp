@@ -20,6 +20,9 @@ struct http_request {
   std::string target; ///< the raw request target, e.g. "/socket.io/?EIO=4"
   std::vector<header_field> headers;
   std::string body;
+  /// The body passed its path's limit and was not read (`body` is empty);
+  /// the connection closes after the response.
+  bool body_too_large = false;
   std::string remote_address; ///< the peer's IP address as text
 
   /// The first header named `name` (case-insensitive), if any.

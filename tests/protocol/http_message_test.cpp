@@ -41,3 +41,8 @@ TEST_CASE("json_error makes a JSON error body", "[http]") {
   // Codes are data, so quotes must be escaped, not spliced.
   CHECK(json_error(400, "a\"b").body == R"({"error":"a\"b"})");
 }
+
+TEST_CASE("a request's body counts as within its limit unless net says not",
+          "[http]") {
+  CHECK_FALSE(http_request{}.body_too_large);
+}
