@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "platform/paths.hpp"
+#include "protocol/cors.hpp"
 #include "protocol/key_script.hpp"
 
 namespace openmfd::actors {
@@ -30,6 +31,20 @@ std::filesystem::path pre_scan_data_dir(int argc, char** argv) {
       return arg.substr(11);
   }
   return platform::default_data_dir();
+}
+
+/// Checks an --allow-origin value and normalizes it (lowercase, no
+/// default port), so that it compares equal to what browsers send.
+CLI::Validator origin_check() {
+  return CLI::Validator(
+    [](std::string& value) -> std::string {
+      auto origin = protocol::normalize_origin(value);
+      if (!origin)
+        return "not an origin (http[s]://host[:port]): " + value;
+      value = *origin;
+      return {};
+    },
+    "ORIGIN");
 }
 
 /// The --injector spellings, for the check and the help text.
@@ -157,6 +172,10 @@ command parse_command_line(int argc, char** argv) {
                  "Seconds a held key (key_down) stays down at most")
     ->check(CLI::Range(0.1, 86400.0))
     ->capture_default_str();
+  app.add_option("--allow-origin", cfg.allowed_origins,
+                 "A browser origin (https://host[:port]) allowed to use the "
+                 "API; repeatable; none by default")
+    ->transform(origin_check());
   app.add_option("--stale-after", stale_after_s,
                  "Seconds late an action stamped with `ts` may arrive")
     ->check(CLI::Range(0.05, 3600.0))

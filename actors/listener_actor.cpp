@@ -1,13 +1,14 @@
 #include "actors/listener_actor.hpp"
 
-#include <map>
 #include <optional>
-#include <unordered_map>
 
+#include "actors/cors_exchange.hpp"
+#include "actors/engineio_router.hpp"
 #include "actors/log.hpp"
 #include "actors/port_sinks.hpp"
 #include "actors/socketio_app.hpp"
 #include "protocol/authorise.hpp"
+#include "protocol/cors.hpp"
 #include "protocol/engineio.hpp"
 #include "protocol/http_routes.hpp"
 
@@ -25,10 +26,7 @@ struct listener_state {
   static inline const char* name = "listener";
   listener_config cfg;
   std::uint64_t next_request_id = 0;
-  std::unordered_map<std::string, session_actor> sessions; ///< by sid
-  std::map<caf::actor_addr, std::string> sids;            ///< by session
-  std::uint64_t next_session = 0;
-  bool at_session_cap = false;
+  std::optional<engineio_router> sessions;
 };
 
 using self_ptr = listener_actor::stateful_pointer<listener_state>;
@@ -89,33 +87,21 @@ void authorise(self_ptr self, const exchange_ptr& exchange) {
 void open_session(self_ptr self, const exchange_ptr& exchange,
                   std::optional<client_identity> who) {
   auto& st = self->state;
-  if (st.sessions.size() >= st.cfg.engine.max_sessions) {
-    if (!st.at_session_cap) // once per episode, not once per handshake
-      log("server").warn("session limit ({}) reached; refusing handshakes",
-                         st.cfg.engine.max_sessions);
-    st.at_session_cap = true;
-    return exchange->respond(protocol::json_error(503, "too_many_sessions"));
-  }
-  auto sid = make_session_id();
-  if (sid.empty() || st.sessions.count(sid) > 0) {
-    log("server").error("cannot make a session id");
-    return exchange->respond(protocol::json_error(503, "unavailable"));
-  }
-  session_config cfg;
-  cfg.sid = sid;
-  cfg.serial = ++st.next_session;
-  cfg.engine = st.cfg.engine;
-  cfg.auth = st.cfg.auth;
-  cfg.screens = st.cfg.screens;
-  cfg.input = st.cfg.input;
-  cfg.identity = std::move(who);
-  cfg.handshake = exchange;
-  log("session").debug("session #{} opened from {}", cfg.serial,
-                       exchange->request().remote_address);
-  auto session = spawn_session(self->system(), std::move(cfg));
-  self->monitor(session);
-  st.sids.emplace(session.address(), sid);
-  st.sessions.emplace(std::move(sid), std::move(session));
+  st.sessions->open(
+    self, exchange,
+    [self, &st, who = std::move(who)](std::string sid, std::uint64_t serial,
+                                      exchange_ptr handshake) {
+      session_config cfg;
+      cfg.sid = std::move(sid);
+      cfg.serial = serial;
+      cfg.engine = st.cfg.engine;
+      cfg.auth = st.cfg.auth;
+      cfg.screens = st.cfg.screens;
+      cfg.input = st.cfg.input;
+      cfg.identity = who;
+      cfg.handshake = std::move(handshake);
+      return spawn_session(self->system(), std::move(cfg));
+    });
 }
 
 bool is_invalid_token(const caf::error& err) {
@@ -126,23 +112,9 @@ bool is_invalid_token(const caf::error& err) {
 // A handshake opens a session; a request with a sid goes to its session.
 void engineio(self_ptr self, const exchange_ptr& exchange) {
   auto& st = self->state;
-  const auto& req = exchange->request();
-  auto query = protocol::parse_handshake_query(req.query());
+  auto query = st.sessions->route(self, exchange);
   if (!query)
-    return exchange->respond(engineio_error(engineio_error_for(query.error())));
-  if (query->sid) {
-    auto it = st.sessions.find(*query->sid);
-    if (it == st.sessions.end())
-      return exchange->respond(
-        engineio_error(engineio_http_error::unknown_sid));
-    return self->send(it->second, atom::http_v, exchange);
-  }
-  if (req.method != "GET")
-    return exchange->respond(
-      engineio_error(engineio_http_error::bad_handshake_method));
-  bool websocket = query->transport == protocol::engineio_transport::websocket;
-  if (websocket != wants_websocket(req))
-    return exchange->respond(engineio_error(engineio_http_error::bad_request));
+    return;
   if (!query->token)
     return open_session(self, exchange, std::nullopt);
   // A token on the handshake must be good, or there is no session (403).
@@ -160,10 +132,37 @@ void engineio(self_ptr self, const exchange_ptr& exchange) {
       });
 }
 
-void route(self_ptr self, const exchange_ptr& exchange) {
+/// Applies the CORS policy: the exchange to serve (with CORS headers for an
+/// allowed origin), or null once it was answered.
+exchange_ptr check_origin(self_ptr self, exchange_ptr exchange) {
+  const auto& req = exchange->request();
+  switch (self->state.cfg.cors.judge(req)) {
+    case protocol::cors_verdict::same_origin:
+      return exchange;
+    case protocol::cors_verdict::allowed:
+      return with_cors_headers(std::move(exchange),
+                               std::string{*req.header("Origin")});
+    case protocol::cors_verdict::preflight:
+      exchange->respond(protocol::preflight_response(*req.header("Origin")));
+      return nullptr;
+    case protocol::cors_verdict::refused:
+      break;
+  }
+  log("server").info("refused a request from origin {} (see --allow-origin)",
+                     *req.header("Origin"));
+  exchange->respond(protocol::json_error(403, "origin_not_allowed"));
+  return nullptr;
+}
+
+void route(self_ptr self, exchange_ptr exchange) {
+  exchange = check_origin(self, std::move(exchange));
+  if (!exchange)
+    return;
   const auto& req = exchange->request();
   if (req.path() == engineio_path)
     return engineio(self, exchange);
+  if (req.body_too_large)
+    return exchange->respond(protocol::json_error(413, "payload_too_large"));
   auto match = protocol::route(req.method, req.path());
   switch (match.target) {
     case protocol::endpoint::info:
@@ -183,25 +182,20 @@ void route(self_ptr self, const exchange_ptr& exchange) {
 
 listener_actor::behavior_type listener(self_ptr self, listener_config cfg) {
   self->state.cfg = std::move(cfg);
+  self->state.sessions.emplace(self->state.cfg.engine.max_sessions);
   self->state.cfg.acceptor->start(make_request_sink(self->address()));
   // However the listener ends, nothing more is accepted.
   self->attach_functor(
     [acceptor = self->state.cfg.acceptor] { acceptor->close(); });
   self->set_down_handler([self](caf::down_msg& msg) {
-    auto& st = self->state;
-    if (auto it = st.sids.find(msg.source); it != st.sids.end()) {
-      st.sessions.erase(it->second);
-      st.sids.erase(it);
-      st.at_session_cap = false;
-    }
+    self->state.sessions->forget(msg.source);
   });
   return {
     [self](atom::http, const exchange_ptr& exchange) { route(self, exchange); },
     [self](atom::shutdown) {
       log("server").info("shutting down: no new connections");
       const auto& peers = self->state.cfg;
-      for (const auto& [sid, session] : self->state.sessions)
-        self->send_exit(session, caf::exit_reason::user_shutdown);
+      self->state.sessions->close_all();
       self->send_exit(peers.auth, caf::exit_reason::user_shutdown);
       self->send_exit(peers.approval, caf::exit_reason::user_shutdown);
       if (peers.screens)

@@ -9,6 +9,7 @@
 #include "actors/screens_actor.hpp"
 #include "actors/session_actor.hpp"
 #include "net/ports.hpp"
+#include "protocol/cors.hpp"
 
 namespace openmfd::actors {
 
@@ -32,6 +33,8 @@ struct listener_config {
   screens_actor screens;
   /// The keyboard side of every session (injector, bindings, timings).
   session_input input;
+  /// Which browser origins may use the API (`--allow-origin`).
+  protocol::cors_policy cors;
 };
 
 /// Spawns the listener and starts accepting. At shutdown it stops accepting

@@ -276,7 +276,8 @@ int serve(const actors::server_config& cfg) {
                              OPENMFD_VERSION, identity.tls.fingerprint};
   auto listener = actors::spawn_listener(
     sys, {listening.acceptor, protocol::info_body(info), auth, approval,
-          cfg.approval_timeout, engine, screens, input});
+          cfg.approval_timeout, engine, screens, input,
+          protocol::cors_policy{cfg.allowed_origins}});
   handle_signals(io, listener);
   print_banner(cfg.net.bind_address, listening.acceptor->port(), identity,
                cfg.data_dir);

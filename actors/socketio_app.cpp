@@ -94,6 +94,12 @@ protocol::http_response polling_ok() {
   return res;
 }
 
+protocol::socketio_limits socketio_limits_for(std::size_t max_payload) {
+  protocol::socketio_limits limits;
+  limits.max_attachment_size = max_payload;
+  return limits;
+}
+
 std::string make_session_id() {
   unsigned char raw[15]; // 120 bits: 20 characters of 6 bits
   if (!platform::secure_random(raw, sizeof(raw)))

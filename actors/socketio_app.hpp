@@ -16,6 +16,7 @@
 #include <boost/json/object.hpp>
 
 #include "protocol/http_message.hpp"
+#include "protocol/socketio.hpp"
 
 namespace openmfd::actors {
 
@@ -45,6 +46,10 @@ protocol::http_response polling_response(std::string payload);
 
 /// The answer to a POST of packets: "ok", as engine.io sends it.
 protocol::http_response polling_ok();
+
+/// The Socket.IO decoding limits of a session whose Engine.IO messages are
+/// at most `max_payload` bytes.
+protocol::socketio_limits socketio_limits_for(std::size_t max_payload);
 
 /// A fresh random id (20 URL-safe characters, 120 bits) for an Engine.IO or
 /// Socket.IO session; empty if the system's random generator failed.

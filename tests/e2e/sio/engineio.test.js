@@ -8,8 +8,9 @@
 const assert = require("node:assert/strict");
 const { test } = require("node:test");
 const https = require("node:https");
+const WebSocket = require("ws");
 const {
-  rawHandshake, request, sleep, withServer,
+  WAIT_MS, once, rawHandshake, request, sleep, withServer,
 } = require("./harness");
 
 test("engine.io HTTP errors", () =>
@@ -60,3 +61,32 @@ test("a client that hangs up a held poll ends the session at once", () =>
     assert.equal(after.json.code, 1);
   }));
 
+// The client pauses polling once it has "3probe"; a CONNECT refused after
+// that has no poll left to ride on, so the session keeps the probe and says
+// why over the WebSocket once the client finishes its upgrade.
+test("a CONNECT refused during the upgrade reaches the client over the WebSocket", () =>
+  withServer([], async (server) => {
+    const sid = await rawHandshake(server.port);
+    const polling = `/socket.io/?EIO=4&transport=polling&sid=${sid}`;
+    const ws = new WebSocket(
+      `wss://127.0.0.1:${server.port}/socket.io/?EIO=4&transport=websocket&sid=${sid}`,
+      { rejectUnauthorized: false });
+    const frames = [];
+    ws.on("message", (data) => frames.push(data.toString()));
+    const closed = once(ws, "close");
+    await once(ws, "open");
+    ws.send("2probe");
+    for (let i = 0; i < WAIT_MS / 10 && !frames.includes("3probe"); ++i)
+      await sleep(10);
+    assert.deepEqual(frames, ["3probe"]);
+    // Paused: the poll ends at once with a noop.
+    assert.equal((await request(server.port, "GET", polling)).body, "6");
+    const posted = await request(server.port, "POST", polling,
+      { body: '40{"token":"x"}', headers: { "Content-Type": "text/plain" } });
+    assert.equal(posted.status, 200);
+    await sleep(200); // the auth actor refuses the token meanwhile
+    ws.send("5");
+    await closed;
+    assert.deepEqual(frames, ["3probe", '44{"message":"unauthorized"}']);
+    assert.equal((await request(server.port, "GET", polling)).status, 400);
+  }));
