@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# Benchmarks the server with openmfd-loadtest (issue 6): builds Release in
+# build-release, starts the server on 127.0.0.1 (dry-run keyboard, key hold
+# 0, port 0, a fresh data dir), pre-pairs clients with `clients add`, runs
+# the scenarios and prints one table: scenario, figure, target, measured.
+# Raw JSON reports stay in $OPENMFD_BENCH_KEEP when that is set.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+root=$(openmfd_root)
+build="$root/build-release"
+jobs=${OPENMFD_BENCH_JOBS:-1}
+
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DOPENMFD_BUILD_TESTS=OFF >/dev/null
+cmake --build "$build" -j "$jobs" --target openmfd-server openmfd-loadtest \
+  >/dev/null
+server="$build/openmfd-server"
+loadtest="$build/openmfd-loadtest"
+
+work=$(mktemp -d)
+server_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+  if [ -n "${OPENMFD_BENCH_KEEP:-}" ]; then
+    mkdir -p "$OPENMFD_BENCH_KEEP" && cp "$work"/*.json "$OPENMFD_BENCH_KEEP"
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+# Ten thousand sessions need as many descriptors, in the server and here.
+ulimit -n "$(ulimit -Hn)"
+
+paired=100
+for n in $(seq "$paired"); do
+  id=$(cat /proc/sys/kernel/random/uuid)
+  "$server" clients add --id "$id" --name "bench $n" --data-dir "$work/data" \
+    >/dev/null
+  echo "$id bench $n" >>"$work/ids"
+done
+
+# start_server [server options...]: starts it and sets $server_pid, $port.
+start_server() {
+  "$server" --data-dir "$work/data" --bind 127.0.0.1 --port 0 \
+    --injector dry-run --key-hold-ms 0 --log-level error \
+    --max-connections 20000 "$@" </dev/null >"$work/server.out" \
+    2>"$work/server.err" &
+  server_pid=$!
+  for _ in $(seq 300); do
+    port=$(sed -n 's|^listening on https://.*:\([0-9]*\)$|\1|p' \
+      "$work/server.out")
+    [ -n "$port" ] && return 0
+    sleep 0.1
+  done
+  echo "the server did not start: $(cat "$work/server.err")" >&2
+  exit 1
+}
+
+stop_server() {
+  kill -TERM "$server_pid"
+  timeout 20 tail --pid="$server_pid" -f /dev/null || kill -KILL "$server_pid"
+  server_pid=""
+}
+
+# run NAME [loadtest options...]: one run; its report is $work/NAME.json.
+run() {
+  local name=$1
+  shift
+  "$loadtest" --port "$port" --ids "$work/ids" --server-pid "$server_pid" \
+    --timeout 20 --json "$@" >"$work/$name.json" || true
+}
+
+# figure NAME JQ: one number from a report, rounded.
+figure() {
+  jq -r "$2 | if type == \"number\" then (. * 10 | round / 10) else . end" \
+    "$work/$1.json"
+}
+
+rows=()
+# row SCENARIO FIGURE TARGET MEASURED
+row() { rows+=("$(printf '%-10s| %-42s| %-17s| %s' "$@")"); }
+
+errors() { figure "$1" '"\(.errors) errors \(.error_kinds)"'; }
+
+start_server
+run actions-100 --scenario actions --clients 100 --duration 10
+row actions "acked run_action/s, 100 clients" ">= 50000" \
+  "$(figure actions-100 .acks_per_s) ($(errors actions-100))"
+run actions-1 --scenario actions --clients 1 --duration 10
+row actions "1 client closed loop: ack p50 (us)" "<= 60" \
+  "$(figure actions-1 .ack_us.p50)"
+row actions "1 client closed loop: ack p99 (us)" "<= 250" \
+  "$(figure actions-1 .ack_us.p99) ($(errors actions-1))"
+run screens --scenario screens --clients 1000 --screen-members 10 \
+  --rate 1000 --duration 10
+row screens "100x10 at 1000 sets/s: delivery p99 (ms)" "<= 5" \
+  "$(figure screens '.delivery_us.p99 / 1000') ($(figure screens \
+  .deliveries)/$(figure screens .expected_deliveries) delivered)"
+run storm --scenario storm --clients 50 --duration 10
+row storm "complete connects/s" ">= 2000" \
+  "$(figure storm .churn_connects_per_s) ($(errors storm))"
+run joins-quiet --scenario joins --clients 1 --rate 100 --duration 5
+run actions-quiet --scenario actions --clients 1 --rate 100 --duration 5
+stop_server
+
+start_server
+run idle --scenario idle --clients 10000 --duration 30 \
+  --connect-concurrency 256
+row idle "sessions open of 10000" "10000" \
+  "$(figure idle .connected_at_start) ($(errors idle))"
+row idle "server RSS per session (KiB)" "<= 40" \
+  "$(figure idle .server_rss_kib.per_session)"
+row idle "missed heartbeats (pings answered)" "0" \
+  "$(figure idle '.error_kinds.missed_heartbeat // 0') ($(figure idle .pings))"
+stop_server
+
+# Isolation: a slow keyboard must not slow the screens, and a screen flood
+# must not slow the keys. The quiet client's figures above are the baseline.
+start_server --dry-run-delay-ms 5
+run flood-actions --scenario actions --clients 100 --duration 12 &
+flood=$!
+sleep 1
+run joins-loaded --scenario joins --clients 1 --rate 100 --duration 10
+wait "$flood"
+row isolation "join_screen ack p99 (us), keys slow" "~ quiet: $(figure \
+  joins-quiet .ack_us.p99)" "$(figure joins-loaded .ack_us.p99)"
+stop_server
+
+start_server
+run flood-screens --scenario screens --clients 500 --screen-members 10 \
+  --duration 12 &
+flood=$!
+sleep 1
+run actions-loaded --scenario actions --clients 1 --rate 100 --duration 10
+wait "$flood"
+row isolation "run_action ack p99 (us), screen flood" "~ quiet: $(figure \
+  actions-quiet .ack_us.p99)" "$(figure actions-loaded .ack_us.p99)"
+stop_server
+
+printf '%-10s| %-42s| %-17s| %s\n' scenario figure target measured
+printf '%s\n' "${rows[@]}"
