@@ -115,6 +115,10 @@ command parse_command_line(int argc, char** argv) {
     ->check(CLI::IsMember(
       {"trace", "debug", "info", "warn", "error", "critical", "off"}))
     ->capture_default_str();
+  app.add_option("--max-sessions", cfg.max_sessions,
+                 "Engine.IO sessions open at once, at most")
+    ->check(CLI::Range(1, 1'000'000))
+    ->capture_default_str();
   app.add_option("--max-connections", net.max_connections,
                  "Connections open at once")
     ->check(CLI::Range(1, 1'000'000))

@@ -36,6 +36,8 @@ struct server_config {
   std::chrono::milliseconds max_hold{60'000};
   /// How late an action stamped with `ts` may arrive (`--stale-after`).
   std::chrono::milliseconds stale_after{2'000};
+  /// Engine.IO sessions open at once (`--max-sessions`).
+  std::size_t max_sessions = 1024;
   /// Browser origins allowed to use the API (`--allow-origin`), normalized.
   std::vector<std::string> allowed_origins;
 };

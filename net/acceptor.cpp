@@ -166,6 +166,10 @@ private:
       socket.close(ignored);
       return accept();
     }
+    // Acks are small writes answering small reads: Nagle plus the client's
+    // delayed ACK would hold each one back for up to 40 ms.
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
     auto id = ++next_id_;
     auto conn = std::make_shared<connection>(streams_.make(std::move(socket)),
                                              options_, sink_,

@@ -42,7 +42,7 @@ done
 start_server() {
   "$server" --data-dir "$work/data" --bind 127.0.0.1 --port 0 \
     --injector dry-run --key-hold-ms 0 --log-level error \
-    --max-connections 20000 "$@" </dev/null >"$work/server.out" \
+    --max-connections 20000 --max-sessions 20000 "$@" </dev/null >"$work/server.out" \
     2>"$work/server.err" &
   server_pid=$!
   for _ in $(seq 300); do
