@@ -28,6 +28,9 @@ using protocol::socketio_packet_type;
 /// How long another actor (auth, screens) may take to answer.
 constexpr auto peer_timeout = std::chrono::seconds{5};
 
+/// Screen requests one session may have waiting for the screens actor.
+constexpr std::size_t max_screens_in_flight = 8;
+
 /// The Socket.IO connection to namespace "/".
 enum class sio_phase { waiting, authenticating, connected };
 
@@ -57,6 +60,8 @@ struct session_state {
   std::set<protocol::hid_usage> held;
   /// The client's clock, learnt from the CONNECT's `ts`.
   client_clock clock;
+  /// Requests to the screens actor not answered yet.
+  std::size_t screens_in_flight = 0;
 };
 
 using self_ptr = session_actor::stateful_pointer<session_state>;
@@ -195,16 +200,24 @@ std::string screens_code(const caf::error& err) {
 template <class Answer, class OnOk, class... Ts>
 void ask_screens(self_ptr self, const event_call& call, OnOk on_ok,
                  Ts&&... xs) {
-  if (!self->state.cfg.screens)
+  auto& st = self->state;
+  if (!st.cfg.screens)
     return reply(self, call.to, error_result("unavailable"));
+  // The screens actor serves everyone: one panel's flood may not queue
+  // more than a few requests ahead of the others'.
+  if (st.screens_in_flight >= max_screens_in_flight)
+    return reply(self, call.to, error_result("busy"));
+  ++st.screens_in_flight;
   self
-    ->request(self->state.cfg.screens, peer_timeout, std::forward<Ts>(xs)...,
+    ->request(st.cfg.screens, peer_timeout, std::forward<Ts>(xs)...,
               caf::actor_cast<caf::actor>(self))
     .then(
       [self, to = call.to, on_ok](Answer answer) {
+        --self->state.screens_in_flight;
         reply(self, to, on_ok(answer));
       },
       [self, to = call.to](const caf::error& err) {
+        --self->state.screens_in_flight;
         reply(self, to, error_result(screens_code(err)));
       });
 }
