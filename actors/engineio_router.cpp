@@ -73,7 +73,8 @@ bool engineio_router::forget(const caf::actor_addr& session) {
     return false;
   sessions_.erase(it->second);
   sids_.erase(it);
-  at_cap_ = false;
+  if (sessions_.size() < max_sessions_ * 9 / 10) // the episode is over
+    at_cap_ = false;
   return true;
 }
 

@@ -440,7 +440,9 @@ void engineio_session::on_http(const exchange_ptr& exchange) {
     return exchange->respond(engineio_error(engineio_error_for(query.error())));
   if (query->transport == protocol::engineio_transport::websocket)
     return on_upgrade_request(exchange);
-  if (on_websocket_) // engine.io: no polling once upgraded
+  // engine.io: no polling once upgraded, nor a poll asking for a WebSocket
+  // (its connection would not tell when the client hangs up).
+  if (on_websocket_ || wants_websocket(req))
     return exchange->respond(engineio_error(engineio_http_error::bad_request));
   if (req.method == "GET")
     return on_poll(exchange);

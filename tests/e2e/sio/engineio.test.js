@@ -32,6 +32,18 @@ test("engine.io HTTP errors", () =>
   }));
 
 
+// A poll whose request asks for a WebSocket would be held on a connection
+// that cannot tell when the client hangs up: engine.io refuses it.
+test("a poll asking for a WebSocket upgrade is refused", () =>
+  withServer([], async (server) => {
+    const sid = await rawHandshake(server.port);
+    const res = await request(server.port, "GET",
+      `/socket.io/?EIO=4&transport=polling&sid=${sid}`,
+      { headers: { Upgrade: "websocket", Connection: "Upgrade" } });
+    assert.equal(res.status, 400);
+    assert.equal(res.json.code, 3);
+  }));
+
 test("a second concurrent poll closes the session", () =>
   withServer([], async (server) => {
     const sid = await rawHandshake(server.port);
