@@ -73,7 +73,9 @@ bool engineio_router::forget(const caf::actor_addr& session) {
     return false;
   sessions_.erase(it->second);
   sids_.erase(it);
-  if (sessions_.size() < max_sessions_ * 9 / 10) // the episode is over
+  // The episode is over once a tenth of the cap is free again (with a small
+  // cap: once any session is free).
+  if (sessions_.size() + max_sessions_ / 10 < max_sessions_)
     at_cap_ = false;
   return true;
 }

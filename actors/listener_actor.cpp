@@ -9,7 +9,6 @@
 #include "actors/socketio_app.hpp"
 #include "protocol/authorise.hpp"
 #include "protocol/cors.hpp"
-#include "protocol/engineio.hpp"
 #include "protocol/http_routes.hpp"
 
 namespace openmfd::actors {

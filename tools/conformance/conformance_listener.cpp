@@ -1,5 +1,6 @@
 #include "tools/conformance/conformance_listener.hpp"
 
+#include <array>
 #include <optional>
 
 #include "actors/engineio_router.hpp"
