@@ -152,7 +152,22 @@ struct injector_state {
     }
   }
 
+  /// Every requester still waiting is told `cancelled`: sessions ask
+  /// without a timeout and rely on an answer.
+  void cancel_everything() {
+    for (auto& j : queue)
+      j.promise.deliver(caf::make_error(injector_error::cancelled));
+    queue.clear();
+    if (running) {
+      running->current.promise.deliver(
+        caf::make_error(injector_error::cancelled));
+      running.reset();
+    }
+  }
+
+  // However the actor ends (exit message, exception, quit).
   ~injector_state() {
+    cancel_everything();
     release_everything();
   }
 };
@@ -391,11 +406,9 @@ void expire(self_ptr self, std::uint64_t id) {
 /// At exit: nothing waits for an answer that will not come, no key stays
 /// down.
 void shut_down(injector_state& st) {
-  for (auto& j : st.queue)
-    j.promise.deliver(caf::make_error(injector_error::cancelled));
-  st.queue.clear();
   if (st.running)
     end_running(st, caf::make_error(injector_error::cancelled));
+  st.cancel_everything();
   std::size_t released = st.holders.size();
   st.sessions.clear();
   st.holds.clear();

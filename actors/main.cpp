@@ -1,6 +1,7 @@
 // The composition root: parse the command line, load the identity, start the
 // io runtime and the actors, wait for a termination signal, shut down.
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -159,11 +160,13 @@ load_catalogue(const std::filesystem::path& file, spdlog::logger& log) {
   return std::make_shared<const catalogue>(std::move(*loaded));
 }
 
-// A script waits behind every script queued before it, each at most the
-// longest hold; past that (and a margin) its answer is not coming.
-std::chrono::milliseconds answer_timeout(const actors::injector_config& cfg) {
-  return cfg.max_hold * static_cast<long>(cfg.max_pending + 1)
-         + std::chrono::seconds{10};
+// By default half the cores: the io thread and the injector's thread need
+// the rest, and on two cores a second worker mostly adds wake-ups between
+// threads (see the README's performance section).
+std::size_t actor_worker_threads(std::size_t requested) {
+  if (requested > 0)
+    return requested;
+  return std::max(1u, std::thread::hardware_concurrency() / 2);
 }
 
 // The first SIGINT/SIGTERM stops the server; another one while it stops
@@ -232,7 +235,7 @@ int serve(const actors::server_config& cfg) {
   net::io_runtime io{1};
   caf::actor_system_config sys_cfg;
   sys_cfg.add_message_types<caf::id_block::openmfd>();
-  sys_cfg.set("scheduler.max-threads", size_t{2});
+  sys_cfg.set("scheduler.max-threads", actor_worker_threads(cfg.worker_threads));
   // Work sharing wakes a sleeping worker at once; work stealing's idle
   // workers poll and then sleep up to 10 ms, which showed as ack latency
   // (one panel's p50: 450 µs stealing, 250 µs sharing; see the README).
@@ -275,7 +278,7 @@ int serve(const actors::server_config& cfg) {
   auto injector = actors::spawn_injector(sys, injector_cfg, backend, true);
   actors::session_input input{injector, bindings,
                               protocol::make_script_options(cfg.key_hold),
-                              answer_timeout(injector_cfg), cfg.stale_after};
+                              cfg.stale_after};
 
   protocol::server_info info{identity.server_id, platform::host_name(),
                              OPENMFD_VERSION, identity.tls.fingerprint};

@@ -25,8 +25,13 @@ namespace {
 using protocol::engineio_packet;
 using protocol::socketio_packet_type;
 
-/// How long another actor (auth, screens) may take to answer.
+/// How long the auth actor may take to answer.
 constexpr auto peer_timeout = std::chrono::seconds{5};
+
+/// The injector and the screens actor answer every request, also when they
+/// stop, so their requests need no timeout: one would cost the clock thread
+/// two wake-ups per key press.
+constexpr auto always_answered = caf::infinite;
 
 /// Screen requests one session may have waiting for the screens actor.
 constexpr std::size_t max_screens_in_flight = 8;
@@ -209,7 +214,7 @@ void ask_screens(self_ptr self, const event_call& call, OnOk on_ok,
     return reply(self, call.to, error_result("busy"));
   ++st.screens_in_flight;
   self
-    ->request(st.cfg.screens, peer_timeout, std::forward<Ts>(xs)...,
+    ->request(st.cfg.screens, always_answered, std::forward<Ts>(xs)...,
               caf::actor_cast<caf::actor>(self))
     .then(
       [self, to = call.to, on_ok](Answer answer) {
@@ -317,7 +322,7 @@ void run_script(self_ptr self, const event_call& call, std::string label,
   const auto& input = self->state.cfg.input;
   key_job job{client_name(self->state), std::move(label), std::move(script)};
   self
-    ->request(input.injector, input.answer_timeout, atom::run_v,
+    ->request(input.injector, always_answered, atom::run_v,
               as_actor(self), std::move(job))
     .then([self, to = call.to](bool) { reply(self, to, ok_result()); },
           [self, to = call.to](const caf::error& err) {
@@ -425,7 +430,7 @@ void let_go(self_ptr self, std::vector<hid_usage> keys,
   ask_per_key(
     keys,
     [self, &input](hid_usage key) {
-      return self->request(input.injector, input.answer_timeout,
+      return self->request(input.injector, always_answered,
                            atom::key_up_v, as_actor(self), key);
     },
     std::move(done));
@@ -447,7 +452,7 @@ void key_down(self_ptr self, const event_call& call) {
   ask_per_key(
     combo->keys,
     [self, &input, &who](hid_usage key) {
-      return self->request(input.injector, input.answer_timeout,
+      return self->request(input.injector, always_answered,
                            atom::key_down_v, as_actor(self), who, key);
     },
     [self, to = call.to, fresh](const caf::error& err) {
@@ -474,7 +479,7 @@ void release_everything(self_ptr self, std::optional<reply_to> to) {
   st.held.clear();
   const auto& input = st.cfg.input;
   self
-    ->request(input.injector, input.answer_timeout, atom::release_all_v,
+    ->request(input.injector, always_answered, atom::release_all_v,
               as_actor(self))
     .then(
       [self, to](bool) {

@@ -44,9 +44,6 @@ struct session_input {
   std::shared_ptr<const protocol::bindings_catalogue> bindings;
   /// How scripts hold keys (`--key-hold-ms`).
   protocol::script_options script;
-  /// The longest the injector may take to answer: a script waits behind
-  /// every script queued before it. Beyond it the answer is `unavailable`.
-  std::chrono::milliseconds answer_timeout{60'000};
   /// An action whose `ts` says it arrived this much later than the fastest
   /// delivery seen is refused as `stale` (see client_clock).
   std::chrono::milliseconds stale_after{2'000};

@@ -15,7 +15,9 @@ namespace openmfd::net {
 namespace asio = boost::asio;
 
 struct io_runtime::impl {
-  asio::io_context context{1};
+  // The hint tells Asio whether it may skip its locks (one thread only).
+  explicit impl(unsigned threads) : context{static_cast<int>(threads)} {}
+  asio::io_context context;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>>
     guard{context.get_executor()};
   asio::signal_set signals{context};
@@ -26,7 +28,8 @@ struct io_runtime::impl {
   unsigned finished = 0;
 };
 
-io_runtime::io_runtime(unsigned threads) : impl_(std::make_unique<impl>()) {
+io_runtime::io_runtime(unsigned threads)
+  : impl_(std::make_unique<impl>(threads)) {
   for (unsigned i = 0; i < threads; ++i)
     threads_.emplace_back([this] { run_thread(); });
 }

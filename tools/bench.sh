@@ -3,7 +3,9 @@
 # build-release, starts the server on 127.0.0.1 (dry-run keyboard, key hold
 # 0, port 0, a fresh data dir), pre-pairs clients with `clients add`, runs
 # the scenarios and prints one table: scenario, figure, target, measured.
-# Raw JSON reports stay in $OPENMFD_BENCH_KEEP when that is set.
+# Raw JSON reports stay in $OPENMFD_BENCH_KEEP when that is set; words in
+# $OPENMFD_BENCH_SERVER_ARGS go to every server start (to compare settings,
+# e.g. "--worker-threads 2").
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 root=$(openmfd_root)
@@ -46,7 +48,7 @@ keyboard=(--injector dry-run --key-hold-ms 0)
 # start_server [server options...]: starts it and sets $server_pid, $port.
 start_server() {
   "$server" --data-dir "$work/data" --bind 127.0.0.1 --port 0 \
-    "${keyboard[@]}" --log-level error \
+    "${keyboard[@]}" --log-level error ${OPENMFD_BENCH_SERVER_ARGS:-} \
     --max-connections 20000 --max-sessions 20000 "$@" </dev/null >"$work/server.out" \
     2>"$work/server.err" &
   server_pid=$!
@@ -131,7 +133,7 @@ row isolation "join_screen ack p99 (us), keys slow" "~ quiet: $(figure \
 stop_server
 
 start_server
-run flood-screens --scenario screens --clients 500 --screen-members 10 \
+run flood-screens --scenario screens --clients 1000 --screen-members 10 \
   --duration 12 &
 flood=$!
 sleep 1
@@ -145,7 +147,7 @@ stop_server
 # record backend) must stay within 2 ms of it.
 keyboard=(--injector record --record-file "$work/keys.jsonl" --key-hold-ms 50)
 start_server
-run flood-fidelity --scenario screens --clients 500 --screen-members 10 \
+run flood-fidelity --scenario screens --clients 1000 --screen-members 10 \
   --duration 12 &
 flood=$!
 sleep 1

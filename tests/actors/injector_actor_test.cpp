@@ -478,6 +478,27 @@ TEST_CASE_METHOD(injector_fixture, "injector: every key goes up at exit",
   CHECK(e[5] == "-lshift@30");
 }
 
+// Sessions ask the injector without a timeout, so even an end that skips the
+// exit handler must answer everyone still waiting.
+TEST_CASE_METHOD(injector_fixture,
+                 "injector: a killed injector still answers every request",
+                 "[injector]") {
+  auto inj = start();
+  auto a = make_session();
+  auto running = ask<bool>(inj, atom::run_v, a.handle, job("lalt+f"));
+  auto queued = ask<bool>(inj, atom::run_v, a.handle, job("k"));
+  tick(30ms);
+  caf::anon_send_exit(inj, caf::exit_reason::kill);
+  run();
+  REQUIRE(running->error);
+  REQUIRE(queued->error);
+  CHECK(refusal(running->error) == injector_error::cancelled);
+  CHECK(refusal(queued->error) == injector_error::cancelled);
+  REQUIRE(backend->events.size() == 4);
+  CHECK(backend->events[2].rfind("-", 0) == 0);
+  CHECK(backend->events[3].rfind("-", 0) == 0);
+}
+
 TEST_CASE_METHOD(injector_fixture, "injector: bad requests get precise errors",
                  "[injector]") {
   injector_config cfg;
