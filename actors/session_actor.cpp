@@ -4,6 +4,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <unordered_map>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "actors/socketio_app.hpp"
 #include "protocol/engineio.hpp"
 #include "protocol/key_combo.hpp"
+#include "protocol/rate_limiter.hpp"
 #include "protocol/socketio.hpp"
 
 namespace openmfd::actors {
@@ -35,6 +37,12 @@ constexpr auto always_answered = caf::infinite;
 
 /// Screen requests one session may have waiting for the screens actor.
 constexpr std::size_t max_screens_in_flight = 8;
+
+/// Screen state changes one session may make per second, on average and at
+/// once: each goes to every member of the screen, so one panel's flood would
+/// otherwise cost everyone (a panel changes pages at human speed).
+constexpr double screen_changes_per_second = 30;
+constexpr double screen_change_burst = 30;
 
 /// The Socket.IO connection to namespace "/".
 enum class sio_phase { waiting, authenticating, connected };
@@ -67,6 +75,8 @@ struct session_state {
   client_clock clock;
   /// Requests to the screens actor not answered yet.
   std::size_t screens_in_flight = 0;
+  /// Screen state changes allowed (made on the first one).
+  std::optional<protocol::token_bucket> screen_changes;
 };
 
 using self_ptr = session_actor::stateful_pointer<session_state>;
@@ -251,6 +261,15 @@ void leave_screen(self_ptr self, const event_call& call) {
     *screen);
 }
 
+/// Takes one screen state change from the session's allowance.
+bool may_change_screen(self_ptr self) {
+  auto now = self->clock().now();
+  auto& bucket = self->state.screen_changes;
+  if (!bucket)
+    bucket.emplace(screen_changes_per_second, screen_change_burst, now);
+  return bucket->take(now);
+}
+
 void set_screen_state(self_ptr self, const event_call& call) {
   auto screen = screen_argument(call.args);
   if (!screen)
@@ -258,6 +277,10 @@ void set_screen_state(self_ptr self, const event_call& call) {
   auto state = state_argument(call.args);
   if (!state)
     return reply(self, call.to, error_result("invalid_state"));
+  // `busy` (requests waiting) is checked first and costs no allowance.
+  if (self->state.screens_in_flight < max_screens_in_flight
+      && !may_change_screen(self))
+    return reply(self, call.to, error_result("rate_limited"));
   ask_screens<bool>(
     self, call, [](bool) { return ok_result(); }, atom::set_screen_v,
     *screen, *state);

@@ -5,20 +5,31 @@
 
 namespace openmfd::protocol {
 
+double token_bucket::refill(clock::time_point now) {
+  std::chrono::duration<double> elapsed = now - last_;
+  tokens_ = std::min(burst_, tokens_ + elapsed.count() * rate_);
+  last_ = now;
+  return tokens_;
+}
+
+bool token_bucket::take(clock::time_point now) {
+  if (refill(now) < 1.0)
+    return false;
+  tokens_ -= 1.0;
+  return true;
+}
+
+std::chrono::duration<double> token_bucket::wait() const {
+  return std::chrono::duration<double>{std::max(0.0, 1.0 - tokens_) / rate_};
+}
+
 rate_limiter::rate_limiter(double rate, double burst, std::size_t max_keys)
   : rate_(rate), burst_(burst), max_keys_(max_keys) {}
-
-double rate_limiter::refill(bucket& b, clock::time_point now) const {
-  std::chrono::duration<double> elapsed = now - b.last;
-  b.tokens = std::min(burst_, b.tokens + elapsed.count() * rate_);
-  b.last = now;
-  return b.tokens;
-}
 
 // A full bucket carries no history; forgetting it changes nothing.
 void rate_limiter::evict_full(clock::time_point now) {
   for (auto it = buckets_.begin(); it != buckets_.end();) {
-    if (refill(it->second, now) >= burst_)
+    if (it->second.refill(now) >= burst_)
       it = buckets_.erase(it);
     else
       ++it;
@@ -33,13 +44,13 @@ rate_limiter::take(std::string_view key, clock::time_point now) {
       evict_full(now);
     if (buckets_.size() >= max_keys_)
       return std::chrono::seconds{static_cast<long>(std::ceil(1.0 / rate_))};
-    it = buckets_.emplace(std::string{key}, bucket{burst_, now}).first;
+    it = buckets_.emplace(std::string{key}, token_bucket{rate_, burst_, now})
+           .first;
   }
-  if (refill(it->second, now) >= 1.0) {
-    it->second.tokens -= 1.0;
+  auto& bucket = it->second;
+  if (bucket.take(now))
     return std::nullopt;
-  }
-  auto wait = (1.0 - it->second.tokens) / rate_;
+  auto wait = bucket.wait().count();
   return std::chrono::seconds{std::max(1L, static_cast<long>(std::ceil(wait)))};
 }
 

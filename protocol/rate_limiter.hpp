@@ -9,6 +9,33 @@
 
 namespace openmfd::protocol {
 
+/// One token bucket: `rate` tokens per second on average, bursts of up to
+/// `burst`. Starts full. Time is passed in, so tests need no clock.
+class token_bucket {
+public:
+  using clock = std::chrono::steady_clock;
+
+  token_bucket(double rate, double burst, clock::time_point now)
+    : rate_(rate), burst_(burst), tokens_(burst), last_(now) {}
+
+  /// Tokens available at `now` (refilled up to `burst`).
+  double refill(clock::time_point now);
+
+  /// Takes one token: true if there was one.
+  bool take(clock::time_point now);
+
+  /// How long until one token is there, from the last refill.
+  std::chrono::duration<double> wait() const;
+
+  double burst() const noexcept { return burst_; }
+
+private:
+  double rate_;
+  double burst_;
+  double tokens_;
+  clock::time_point last_;
+};
+
 /// A token bucket per key (a client address), with a bounded number of keys.
 /// Time is passed in, so tests need no clock.
 class rate_limiter {
@@ -26,17 +53,12 @@ public:
   std::size_t size() const noexcept { return buckets_.size(); }
 
 private:
-  struct bucket {
-    double tokens;
-    clock::time_point last;
-  };
-  double refill(bucket& b, clock::time_point now) const;
   void evict_full(clock::time_point now);
 
   double rate_;
   double burst_;
   std::size_t max_keys_;
-  std::unordered_map<std::string, bucket> buckets_;
+  std::unordered_map<std::string, token_bucket> buckets_;
 };
 
 } // namespace openmfd::protocol

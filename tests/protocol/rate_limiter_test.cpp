@@ -175,3 +175,21 @@ TEST_CASE("a large key table stops at its bound", "[rate_limiter]") {
   CHECK_FALSE(limiter.take("one more", at(8s)).has_value());
   CHECK(limiter.size() <= max_keys);
 }
+
+TEST_CASE("a token bucket: its burst at once, then its rate",
+          "[rate_limiter]") {
+  token_bucket bucket{30, 10, t0};
+  int allowed = 0;
+  while (allowed < 1000 && bucket.take(t0))
+    ++allowed;
+  CHECK(allowed == 10);
+  CHECK(bucket.wait().count() == Approx(1.0 / 30));
+  // A third of a second refills ten tokens, and never more than the burst.
+  CHECK(bucket.refill(at(200ms)) == Approx(6.0));
+  CHECK(bucket.refill(at(10s)) == Approx(10.0));
+  allowed = 0;
+  for (int ms = 0; ms < 1000; ++ms)
+    allowed += bucket.take(at(10s + std::chrono::milliseconds{ms})) ? 1 : 0;
+  // The burst, then 30 per second for the 999 ms after it.
+  CHECK(allowed == 10 + 29);
+}

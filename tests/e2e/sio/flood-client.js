@@ -3,8 +3,8 @@
 // flight at all times, until it is killed. Run by isolation.test.js in
 // its own process, so that its work does not slow the measuring client.
 // Usage: node flood-client.js URL TOKEN SCREEN; prints "flooding" once
-// connected and joined, and on SIGTERM the acks it got by error code
-// ({"ok": n, "busy": n, ...}) before it exits.
+// connected and joined, and on SIGTERM the acks it got by error code and
+// how long it flooded ({"ok": n, "busy": n, ..., "ms": n}) before it exits.
 
 const { io } = require("socket.io-client");
 
@@ -16,6 +16,7 @@ const socket = io(url, {
   auth: { token },
 });
 let sent = 0;
+let started = 0;
 const acks = { ok: 0 };
 
 function pump() {
@@ -34,6 +35,7 @@ function pump() {
 socket.on("connect", () => {
   socket.emit("join_screen", { screen }, () => {
     process.stdout.write("flooding\n");
+    started = Date.now();
     pump();
   });
 });
@@ -42,5 +44,6 @@ socket.on("connect_error", (err) => {
   process.exit(2);
 });
 process.on("SIGTERM", () => {
+  acks.ms = Date.now() - started;
   process.stdout.write(JSON.stringify(acks) + "\n", () => process.exit(0));
 });
