@@ -116,6 +116,7 @@ enum class screens_error : std::uint8_t {
   invalid_state,    ///< not JSON, or not a JSON object
   state_too_large,  ///< the serialized state is over the per-screen limit
   too_many_screens, ///< the screen is new and the server has its maximum
+  rate_limited,     ///< the server's budget of broadcasts is spent for now
 };
 
 std::string to_string(screens_error x);

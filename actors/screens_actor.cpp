@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <unordered_map>
 #include <utility>
@@ -11,6 +12,7 @@
 
 #include "actors/log.hpp"
 #include "platform/files.hpp"
+#include "protocol/rate_limiter.hpp"
 
 namespace openmfd::actors {
 
@@ -26,6 +28,8 @@ std::string to_string(screens_error x) {
       return "state_too_large";
     case screens_error::too_many_screens:
       return "too_many_screens";
+    case screens_error::rate_limited:
+      return "rate_limited";
   }
   return "unknown";
 }
@@ -72,6 +76,8 @@ struct screens_state {
   screen_map screens;
   /// Which screens each monitored session joined.
   std::unordered_map<caf::actor_addr, std::set<std::string>> joined;
+  /// What is left of the delivery budget (made on the first change).
+  std::optional<protocol::token_bucket> deliveries;
   bool dirty = false;         ///< a change is not in the file yet
   bool flush_pending = false; ///< a write-behind timer is running
 
@@ -272,6 +278,23 @@ caf::result<bool> leave(self_ptr self, const std::string& name,
   return true;
 }
 
+/// Takes the deliveries of one change (one per member but the sender) from
+/// the budget.
+bool may_deliver(self_ptr self, const screen& target,
+                 const caf::actor_addr& sender) {
+  auto audience = static_cast<double>(
+    std::count_if(target.members.begin(), target.members.end(),
+                  [&](const caf::actor_addr& m) { return m != sender; }));
+  if (audience == 0)
+    return true;
+  auto now = self->clock().now();
+  auto& budget = self->state.deliveries;
+  if (!budget)
+    budget.emplace(self->state.cfg.deliveries_per_second,
+                   self->state.cfg.deliveries_per_second, now);
+  return budget->take(now, audience);
+}
+
 caf::result<bool> set(self_ptr self, const std::string& name,
                       const std::string& text, const caf::actor& session) {
   auto& st = self->state;
@@ -290,8 +313,10 @@ caf::result<bool> set(self_ptr self, const std::string& name,
       return caf::make_error(screens_error::too_many_screens);
     it = st.screens.emplace(name, screen{}).first;
   }
-  it->second.state = std::move(state);
   auto sender = session ? session.address() : caf::actor_addr{};
+  if (!may_deliver(self, it->second, sender))
+    return caf::make_error(screens_error::rate_limited);
+  it->second.state = std::move(state);
   for (const auto& member : it->second.members) {
     if (member == sender)
       continue;

@@ -23,7 +23,7 @@ using screens_actor = caf::typed_actor<
   caf::replies_to<atom::leave_screen, std::string, caf::actor>::with<bool>,
   /// (screen, state JSON, session) → true once stored; every other member
   /// is sent (atom::screen_state, screen, state JSON). The sender need not
-  /// be a member.
+  /// be a member. Beyond the delivery budget: `rate_limited`, not stored.
   caf::replies_to<atom::set_screen, std::string, std::string,
                   caf::actor>::with<bool>,
   /// Internal: the write-behind timer fired.
@@ -41,6 +41,11 @@ struct screens_config {
   /// How long after a change the file is written; changes in between are
   /// written together. The state is also written when the actor exits.
   std::chrono::milliseconds write_delay{1000};
+  /// Screen states sent to members per second, on average and at once, for
+  /// every screen together: a change that would go beyond is refused with
+  /// `rate_limited`, so that floods from many panels cannot keep the
+  /// server too busy for key presses (the fan-out benchmark sends 9,000).
+  double deliveries_per_second = 15'000;
 };
 
 /// The file the screens actor keeps its state in, inside `data_dir`.

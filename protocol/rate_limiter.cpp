@@ -12,10 +12,10 @@ double token_bucket::refill(clock::time_point now) {
   return tokens_;
 }
 
-bool token_bucket::take(clock::time_point now) {
-  if (refill(now) < 1.0)
+bool token_bucket::take(clock::time_point now, double n) {
+  if (refill(now) < n)
     return false;
-  tokens_ -= 1.0;
+  tokens_ -= n;
   return true;
 }
 

@@ -21,8 +21,8 @@ public:
   /// Tokens available at `now` (refilled up to `burst`).
   double refill(clock::time_point now);
 
-  /// Takes one token: true if there was one.
-  bool take(clock::time_point now);
+  /// Takes `n` tokens: true if there were that many (else takes none).
+  bool take(clock::time_point now, double n = 1.0);
 
   /// How long until one token is there, from the last refill.
   std::chrono::duration<double> wait() const;

@@ -241,11 +241,41 @@ TEST_CASE_METHOD(screens_fixture, "screens: bad input gets precise errors",
   }
 }
 
+TEST_CASE_METHOD(screens_fixture,
+                 "screens: changes beyond the delivery budget are refused",
+                 "[screens]") {
+  screens_config cfg;
+  cfg.deliveries_per_second = 10;
+  auto s = start(cfg);
+  std::vector<watcher> members;
+  for (int i = 0; i < 4; ++i) {
+    members.push_back(make_watcher());
+    join(s, "busy", members.back().handle);
+  }
+  auto& sender = members[0];
+  // Three deliveries a change: three changes fit in ten, the fourth not.
+  for (int n = 1; n <= 3; ++n)
+    set(s, "busy", R"({"n":)" + std::to_string(n) + "}", sender.handle);
+  CHECK(refusal<bool>(s, atom::set_screen_v, std::string{"busy"},
+                      std::string{R"({"n":4})"}, sender.handle)
+        == screens_error::rate_limited);
+  // A refused change is neither kept nor sent.
+  CHECK(members[1].log->states.size() == 3);
+  CHECK(join(s, "busy", members[1].handle) == R"({"n":3})");
+  // A screen nobody else watches costs nothing.
+  set(s, "alone", R"({"n":1})", sender.handle);
+  // The budget refills with time.
+  advance(300ms);
+  set(s, "busy", R"({"n":5})", sender.handle);
+  CHECK(members[3].log->states.back().second == R"({"n":5})");
+}
+
 TEST_CASE("screens: errors have wire codes", "[screens]") {
   CHECK(to_string(screens_error::invalid_screen) == "invalid_screen");
   CHECK(to_string(screens_error::invalid_state) == "invalid_state");
   CHECK(to_string(screens_error::state_too_large) == "state_too_large");
   CHECK(to_string(screens_error::too_many_screens) == "too_many_screens");
+  CHECK(to_string(screens_error::rate_limited) == "rate_limited");
   auto err = caf::make_error(screens_error::state_too_large);
   REQUIRE(as_screens_error(err));
   CHECK(*as_screens_error(err) == screens_error::state_too_large);

@@ -99,7 +99,10 @@ def main(server, loadtest):
             check_screens(load(loadtest, port, ids_path, proc.pid,
                                "--clients", "20", "--duration", "1",
                                "--scenario", "screens",
-                               "--screen-members", "5"))
+                               "--screen-members", "5",
+                               # 20 changes a second per panel: within the
+                               # server's allowance of 30.
+                               "--rate", "80"))
         finally:
             proc.terminate()
             code = proc.wait(timeout=STOP_TIMEOUT)
