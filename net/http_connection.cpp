@@ -265,10 +265,11 @@ void http_connection<Stream>::pass_on(bool body_too_large) {
 }
 
 // While a response is pending, keep one read outstanding: it is how a client
-// hanging up is noticed at once (and pipelined bytes are kept for later).
+// hanging up is noticed at once. It ends with the first bytes of a pipelined
+// request, which wait in the buffer for the response to go out.
 template <class Stream>
 void http_connection<Stream>::read_ahead() {
-  if (read_ahead_pending_ || buffer_.size() >= options_.header_limit)
+  if (read_ahead_pending_ || buffer_.size() > 0)
     return;
   read_ahead_pending_ = true;
   stream_.async_read_some(
@@ -287,8 +288,8 @@ void http_connection<Stream>::on_read_ahead(beast::error_code ec,
     return fail(ec, "read ahead");
   }
   buffer_.commit(n);
-  if (phase_ == phase::awaiting_response)
-    return read_ahead();
+  // Bytes of a next request: the client is not gone, and no read may be
+  // pending when that request is to be served after the response.
   if (phase_ == phase::idle) // the response went out while we were reading
     read_next();
 }

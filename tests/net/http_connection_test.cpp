@@ -253,6 +253,21 @@ TEMPLATE_TEST_CASE("a body over its path's limit goes to the sink unread, "
   expect_sink_answer_then_close(client, *sink);
 }
 
+// Clients may send the next request before the answer to the last one: the
+// bytes the read ahead took in must be served without waiting for more.
+TEMPLATE_TEST_CASE("pipelined requests are answered in order",
+                   "[net][pipelining]", over_plain, over_tls) {
+  auto sink = answering_path();
+  loopback_server server{TestType::kind, sink};
+  typename TestType::client client;
+  REQUIRE_FALSE(client.connect(server.port()).ec);
+  REQUIRE_FALSE(client.send(get("/one") + get("/two") + get("/three")).ec);
+  CHECK(client.receive().body() == R"({"path":"/one"})");
+  CHECK(client.receive().body() == R"({"path":"/two"})");
+  CHECK(client.receive().body() == R"({"path":"/three"})");
+  CHECK(sink->requests().size() == 3);
+}
+
 TEST_CASE("the plain listener drops the unread body while it closes",
           "[net][plain][body_limit]") {
   auto sink = answering_413();
