@@ -102,8 +102,16 @@ protocol::http_request to_request(http::request<http::string_body>&& msg,
   return req;
 }
 
-/// What a plain connection reads and drops per read while it closes.
+/// What a closing connection reads and drops per read.
 constexpr std::size_t drain_chunk = 16 * 1024;
+
+/// A refused body is read and dropped up to this much (and for as long as
+/// the close may take); past it the connection is simply closed.
+constexpr std::uint64_t max_dropped_body = 8 * 1024 * 1024;
+
+/// A client that sends nothing for this long has stopped sending its body:
+/// the close goes on without the rest.
+constexpr auto body_pause = std::chrono::milliseconds{250};
 
 } // namespace
 
@@ -219,8 +227,10 @@ void http_connection<Stream>::on_header(beast::error_code ec, std::size_t) {
                         ? options_.body_limit({path.data(), path.size()})
                         : 4096;
   auto length = parser_->content_length();
-  if (length && *length > limit) // not worth reading: it is refused anyway
+  if (length && *length > limit) { // not worth reading: it is refused anyway
+    unread_body_ = std::min(*length, max_dropped_body);
     return pass_on(true);
+  }
   parser_->body_limit(limit);
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&http_connection::on_request,
@@ -231,8 +241,10 @@ template <class Stream>
 void http_connection<Stream>::on_request(beast::error_code ec, std::size_t) {
   if (phase_ == phase::closed)
     return;
-  if (ec == http::error::body_limit) // a chunked body that grew too large
+  if (ec == http::error::body_limit) { // a chunked body that grew too large
+    unread_body_ = max_dropped_body; // how much more is coming is unknown
     return pass_on(true);
+  }
   if (ec)
     return handle_read_error(ec);
   pass_on(false);
@@ -435,6 +447,44 @@ void http_connection<Stream>::close() {
   if (busy)
     return close_socket();
   tcp().expires_after(std::chrono::seconds{2}); // bounds the goodbye
+  drop_unread_body();
+}
+
+// The bytes of the refused body that came with the header count as read.
+template <class Stream>
+void http_connection<Stream>::drop_unread_body() {
+  unread_body_ -= std::min<std::uint64_t>(unread_body_, buffer_.size());
+  buffer_.clear();
+  if (unread_body_ == 0)
+    return close_gracefully();
+  // The stream's own deadline would close the socket; this one only ends
+  // the read, so that TLS can still say goodbye.
+  idle_timer_.expires_after(body_pause);
+  idle_timer_.async_wait([self = this->shared_from_this()](
+                           beast::error_code ec) {
+    // A stale wait (the read finished, the timer was set again) sees a
+    // deadline still ahead.
+    if (!ec && self->idle_timer_.expiry() <= std::chrono::steady_clock::now())
+      self->tcp().socket().cancel();
+  });
+  stream_.async_read_some(
+    buffer_.prepare(static_cast<std::size_t>(
+      std::min<std::uint64_t>(drain_chunk, unread_body_))),
+    [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+      self->idle_timer_.cancel();
+      if (ec == asio::error::operation_aborted) {
+        self->unread_body_ = 0;
+        return self->close_gracefully();
+      }
+      if (ec)
+        return self->close_socket();
+      self->buffer_.commit(n);
+      self->drop_unread_body();
+    });
+}
+
+template <class Stream>
+void http_connection<Stream>::close_gracefully() {
   if constexpr (uses_tls) {
     // A TLS close_notify, then the socket goes.
     stream_.async_shutdown(
@@ -448,7 +498,6 @@ void http_connection<Stream>::close() {
     // reads it (RFC 9112 §9.6).
     beast::error_code ignored;
     tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
-    buffer_.clear();
     drain();
   }
 }

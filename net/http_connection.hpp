@@ -104,6 +104,8 @@ private:
   void arm_idle_timer();
   void hand_over(std::shared_ptr<stream_events> events);
   void close();
+  void drop_unread_body();
+  void close_gracefully();
   void drain();
   void close_socket();
   void fail(boost::beast::error_code ec, const char* where);
@@ -137,6 +139,10 @@ private:
   /// keep it (HTTP/1.1 without `Connection: close`) and the request's body
   /// was read to its end.
   bool reusable_ = true;
+  /// Bytes of a refused body still to come, read and dropped before the
+  /// close (closing with them unread would reset the connection, and the
+  /// reset can destroy the answer before the client reads it).
+  std::uint64_t unread_body_ = 0;
   bool handed_over_ = false; ///< the stream now belongs to a WebSocket
   std::uint64_t exchange_id_ = 0; ///< the request awaiting its response
   std::function<void()> abort_fn_;

@@ -268,11 +268,11 @@ TEMPLATE_TEST_CASE("pipelined requests are answered in order",
   CHECK(sink->requests().size() == 3);
 }
 
-TEST_CASE("the plain listener drops the unread body while it closes",
-          "[net][plain][body_limit]") {
+TEMPLATE_TEST_CASE("the unread body is dropped while the connection closes",
+                   "[net][body_limit]", over_plain, over_tls) {
   auto sink = answering_413();
-  loopback_server server{transport::plain, sink};
-  plain_client client;
+  loopback_server server{TestType::kind, sink};
+  typename TestType::client client;
   REQUIRE_FALSE(client.connect(server.port()).ec);
   // Far more than the server reads with the header: had it closed with that
   // unread, the reset would cut this write short (EPIPE).
