@@ -94,6 +94,8 @@ void engineio_session::on_deadline(std::uint8_t kind,
       return abandon_probe();
     case timer::linger:
       return quit();
+    case timer::credits:
+      return return_held_credits();
     case timer::count:
       return;
   }
@@ -101,6 +103,28 @@ void engineio_session::on_deadline(std::uint8_t kind,
 
 void engineio_session::connected() {
   disarm(timer::connect);
+}
+
+void engineio_session::hold_back_reads() {
+  if (holding_back_reads_)
+    return;
+  holding_back_reads_ = true;
+  arm(timer::credits, settings_.read_hold_back);
+}
+
+// After the frame was handled, so that the handler can still hold it back.
+void engineio_session::return_read_credit(const stream_ptr& port) {
+  if (holding_back_reads_)
+    ++held_credits_;
+  else
+    port->grant(1);
+}
+
+void engineio_session::return_held_credits() {
+  holding_back_reads_ = false;
+  auto credits = std::exchange(held_credits_, 0);
+  if (credits > 0 && io_->ws && io_->ws->port)
+    io_->ws->port->grant(credits);
 }
 
 // --- sending ------------------------------------------------------------
@@ -403,12 +427,13 @@ void engineio_session::on_ws_frame(std::uint64_t id, const std::string& frame,
   if (close_if_pong_overdue())
     return;
   if (io_->ws && io_->ws->id == id && io_->ws->port) {
-    io_->ws->port->grant(1);
+    auto port = io_->ws->port;
     auto packet = protocol::decode_packet(frame, binary,
                                           settings_.max_payload);
     if (!packet)
       return close("malformed Engine.IO packet");
-    return on_packet(std::move(*packet));
+    on_packet(std::move(*packet));
+    return return_read_credit(port);
   }
   if (io_->probe && io_->probe->id == id && io_->probe->port) {
     io_->probe->port->grant(1);

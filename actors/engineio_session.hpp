@@ -61,6 +61,9 @@ struct engineio_settings {
   /// Sessions open at once, at most; beyond, handshakes get 503 (each
   /// unconnected one lives up to `connect_timeout` without a connection).
   std::size_t max_sessions = 1024;
+  /// How long a client that sends faster than allowed gets no read credits
+  /// back (see hold_back_reads).
+  std::chrono::milliseconds read_hold_back{1000};
 };
 
 class engineio_session {
@@ -100,6 +103,13 @@ public:
   /// The host's client connected: the connect deadline no longer applies.
   void connected();
 
+  /// The client sends faster than the host allows: for `read_hold_back`,
+  /// the frames it sends over a WebSocket do not return their read
+  /// credits, so that it gets to send only the few it still has credit for
+  /// (not one refusal after another, each as costly as a request). A poll
+  /// is not slowed this way.
+  void hold_back_reads();
+
   bool closing() const noexcept {
     return closing_;
   }
@@ -116,7 +126,7 @@ private:
   struct transports;
 
   enum class timer : std::uint8_t { ping, pong, connect, upgrade, linger,
-                                    count };
+                                    credits, count };
 
   void arm(timer t, std::chrono::milliseconds after);
   void disarm(timer t);
@@ -128,6 +138,8 @@ private:
   void quit();
 
   void on_packet(protocol::engineio_packet packet);
+  void return_read_credit(const stream_ptr& port);
+  void return_held_credits();
   void on_ping_due();
   void on_pong();
   bool close_if_pong_overdue();
@@ -154,6 +166,8 @@ private:
   bool on_websocket_ = false; ///< else long-polling
   bool closing_ = false;
   bool awaiting_pong_ = false;
+  bool holding_back_reads_ = false;
+  std::size_t held_credits_ = 0; ///< read credits to return after the hold
   std::chrono::steady_clock::time_point pong_due_;
   std::deque<protocol::engineio_packet> outbox_; ///< for the next poll
   std::size_t outbox_bytes_ = 0;

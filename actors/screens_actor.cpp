@@ -289,10 +289,10 @@ bool may_deliver(self_ptr self, const screen& target,
     return true;
   auto now = self->clock().now();
   auto& budget = self->state.deliveries;
+  const auto& cfg = self->state.cfg;
   if (!budget)
-    budget.emplace(self->state.cfg.deliveries_per_second,
-                   self->state.cfg.deliveries_per_second, now);
-  return budget->take(now, audience);
+    budget.emplace(cfg.deliveries_per_second, cfg.delivery_burst, now);
+  return budget->take(now, std::min(audience, cfg.delivery_burst));
 }
 
 caf::result<bool> set(self_ptr self, const std::string& name,

@@ -41,11 +41,15 @@ struct screens_config {
   /// How long after a change the file is written; changes in between are
   /// written together. The state is also written when the actor exits.
   std::chrono::milliseconds write_delay{1000};
-  /// Screen states sent to members per second, on average and at once, for
-  /// every screen together: a change that would go beyond is refused with
+  /// Screen states sent to members per second on average, for every screen
+  /// together, and at once: a change that would go beyond is refused with
   /// `rate_limited`, so that floods from many panels cannot keep the
-  /// server too busy for key presses (the fan-out benchmark sends 9,000).
+  /// server too busy for key presses (the fan-out benchmark sends 9,000 a
+  /// second). The burst is small because a burst is a queue that a key
+  /// press waits behind; a change to a screen with more members than the
+  /// burst costs the whole burst.
   double deliveries_per_second = 15'000;
+  double delivery_burst = 1'500;
 };
 
 /// The file the screens actor keeps its state in, inside `data_dir`.

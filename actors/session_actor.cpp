@@ -233,7 +233,10 @@ void ask_screens(self_ptr self, const event_call& call, OnOk on_ok,
       },
       [self, to = call.to](const caf::error& err) {
         --self->state.screens_in_flight;
-        reply(self, to, error_result(screens_code(err)));
+        auto code = screens_code(err);
+        if (code == "rate_limited") // the server's budget is spent
+          self->state.engine->hold_back_reads();
+        reply(self, to, error_result(code));
       });
 }
 
@@ -279,8 +282,10 @@ void set_screen_state(self_ptr self, const event_call& call) {
     return reply(self, call.to, error_result("invalid_state"));
   // `busy` (requests waiting) is checked first and costs no allowance.
   if (self->state.screens_in_flight < max_screens_in_flight
-      && !may_change_screen(self))
+      && !may_change_screen(self)) {
+    self->state.engine->hold_back_reads();
     return reply(self, call.to, error_result("rate_limited"));
+  }
   ask_screens<bool>(
     self, call, [](bool) { return ok_result(); }, atom::set_screen_v,
     *screen, *state);

@@ -246,6 +246,7 @@ TEST_CASE_METHOD(screens_fixture,
                  "[screens]") {
   screens_config cfg;
   cfg.deliveries_per_second = 10;
+  cfg.delivery_burst = 10;
   auto s = start(cfg);
   std::vector<watcher> members;
   for (int i = 0; i < 4; ++i) {
