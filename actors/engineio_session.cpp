@@ -51,7 +51,8 @@ engineio_session::engineio_session(caf::scheduled_actor* host,
     serial_(serial),
     settings_(std::move(settings)),
     on_message_(std::move(on_message)),
-    io_(std::make_shared<transports>()) {
+    io_(std::make_shared<transports>()),
+    hold_jitter_(static_cast<std::minstd_rand::result_type>(serial)) {
   // However the host ends, its transports close.
   host_->attach_functor([io = io_] { io->close_all(); });
   host_->set_exit_handler([this](caf::exit_msg& msg) {
@@ -109,7 +110,11 @@ void engineio_session::hold_back_reads() {
   if (holding_back_reads_)
     return;
   holding_back_reads_ = true;
-  arm(timer::credits, settings_.read_hold_back);
+  // Between half and one and a half times the hold.
+  auto base = settings_.read_hold_back;
+  std::uniform_int_distribution<long> spread{0, base.count()};
+  arm(timer::credits, base / 2 + std::chrono::milliseconds{
+                                   spread(hold_jitter_)});
 }
 
 // After the frame was handled, so that the handler can still hold it back.

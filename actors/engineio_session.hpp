@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -167,6 +168,9 @@ private:
   bool closing_ = false;
   bool awaiting_pong_ = false;
   bool holding_back_reads_ = false;
+  /// Spreads the holds of many flooding clients over time, so that their
+  /// reads do not resume all at once (seeded with the serial).
+  std::minstd_rand hold_jitter_;
   std::size_t held_credits_ = 0; ///< read credits to return after the hold
   std::chrono::steady_clock::time_point pong_due_;
   std::deque<protocol::engineio_packet> outbox_; ///< for the next poll
