@@ -292,7 +292,7 @@ bool may_deliver(self_ptr self, const screen& target,
   const auto& cfg = self->state.cfg;
   if (!budget)
     budget.emplace(cfg.deliveries_per_second, cfg.delivery_burst, now);
-  return budget->take(now, std::min(audience, cfg.delivery_burst));
+  return budget->spend(now, audience);
 }
 
 caf::result<bool> set(self_ptr self, const std::string& name,

@@ -46,8 +46,8 @@ struct screens_config {
   /// `rate_limited`, so that floods from many panels cannot keep the
   /// server too busy for key presses (the fan-out benchmark sends 9,000 a
   /// second). The burst is small because a burst is a queue that a key
-  /// press waits behind; a change to a screen with more members than the
-  /// burst costs the whole burst.
+  /// press waits behind. A change goes out while any budget is left, the
+  /// rest taken as a debt, so that big screens are not starved by small.
   double deliveries_per_second = 15'000;
   double delivery_burst = 1'500;
 };

@@ -233,10 +233,7 @@ void ask_screens(self_ptr self, const event_call& call, OnOk on_ok,
       },
       [self, to = call.to](const caf::error& err) {
         --self->state.screens_in_flight;
-        auto code = screens_code(err);
-        if (code == "rate_limited") // the server's budget is spent
-          self->state.engine->hold_back_reads();
-        reply(self, to, error_result(code));
+        reply(self, to, error_result(screens_code(err)));
       });
 }
 

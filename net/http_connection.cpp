@@ -455,23 +455,28 @@ template <class Stream>
 void http_connection<Stream>::drop_unread_body() {
   unread_body_ -= std::min<std::uint64_t>(unread_body_, buffer_.size());
   buffer_.clear();
-  if (unread_body_ == 0)
+  dropping_body_ = unread_body_ > 0;
+  if (!dropping_body_)
     return close_gracefully();
   // The stream's own deadline would close the socket; this one only ends
   // the read, so that TLS can still say goodbye.
   idle_timer_.expires_after(body_pause);
   idle_timer_.async_wait([self = this->shared_from_this()](
                            beast::error_code ec) {
-    // A stale wait (the read finished, the timer was set again) sees a
-    // deadline still ahead.
-    if (!ec && self->idle_timer_.expiry() <= std::chrono::steady_clock::now())
-      self->tcp().socket().cancel();
+    // A stale wait (the read finished meanwhile) finds the drop over, or
+    // the timer set again with a deadline still ahead.
+    if (ec || !self->dropping_body_
+        || self->idle_timer_.expiry() > std::chrono::steady_clock::now())
+      return;
+    beast::error_code ignored;
+    self->tcp().socket().cancel(ignored);
   });
   stream_.async_read_some(
     buffer_.prepare(static_cast<std::size_t>(
       std::min<std::uint64_t>(drain_chunk, unread_body_))),
     [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
       self->idle_timer_.cancel();
+      self->dropping_body_ = false;
       if (ec == asio::error::operation_aborted) {
         self->unread_body_ = 0;
         return self->close_gracefully();

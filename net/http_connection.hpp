@@ -143,6 +143,7 @@ private:
   /// close (closing with them unread would reset the connection, and the
   /// reset can destroy the answer before the client reads it).
   std::uint64_t unread_body_ = 0;
+  bool dropping_body_ = false; ///< a read of it is pending, under the pause
   bool handed_over_ = false; ///< the stream now belongs to a WebSocket
   std::uint64_t exchange_id_ = 0; ///< the request awaiting its response
   std::function<void()> abort_fn_;

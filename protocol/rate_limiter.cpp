@@ -12,10 +12,14 @@ double token_bucket::refill(clock::time_point now) {
   return tokens_;
 }
 
-bool token_bucket::take(clock::time_point now, double n) {
-  if (refill(now) < n)
+bool token_bucket::take(clock::time_point now) {
+  return spend(now, 1.0);
+}
+
+bool token_bucket::spend(clock::time_point now, double cost) {
+  if (refill(now) < 1.0)
     return false;
-  tokens_ -= n;
+  tokens_ -= cost;
   return true;
 }
 

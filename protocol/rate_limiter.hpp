@@ -21,8 +21,13 @@ public:
   /// Tokens available at `now` (refilled up to `burst`).
   double refill(clock::time_point now);
 
-  /// Takes `n` tokens: true if there were that many (else takes none).
-  bool take(clock::time_point now, double n = 1.0);
+  /// Takes one token: true if there was one.
+  bool take(clock::time_point now);
+
+  /// Spends `cost` tokens if there is at least one, going into debt for the
+  /// rest (repaid before the next spend), so that a big cost is not refused
+  /// for ever while small ones keep the bucket low.
+  bool spend(clock::time_point now, double cost);
 
   /// How long until one token is there, from the last refill.
   std::chrono::duration<double> wait() const;

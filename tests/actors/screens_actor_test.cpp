@@ -254,21 +254,26 @@ TEST_CASE_METHOD(screens_fixture,
     join(s, "busy", members.back().handle);
   }
   auto& sender = members[0];
-  // Three deliveries a change: three changes fit in ten, the fourth not.
-  for (int n = 1; n <= 3; ++n)
+  // Three deliveries a change: of ten, three changes leave one, which lets
+  // a fourth go out in debt; the fifth is refused.
+  for (int n = 1; n <= 4; ++n)
     set(s, "busy", R"({"n":)" + std::to_string(n) + "}", sender.handle);
   CHECK(refusal<bool>(s, atom::set_screen_v, std::string{"busy"},
-                      std::string{R"({"n":4})"}, sender.handle)
+                      std::string{R"({"n":5})"}, sender.handle)
         == screens_error::rate_limited);
   // A refused change is neither kept nor sent.
-  CHECK(members[1].log->states.size() == 3);
-  CHECK(join(s, "busy", members[1].handle) == R"({"n":3})");
+  CHECK(members[1].log->states.size() == 4);
+  CHECK(join(s, "busy", members[1].handle) == R"({"n":4})");
   // A screen nobody else watches costs nothing.
   set(s, "alone", R"({"n":1})", sender.handle);
-  // The budget refills with time.
-  advance(300ms);
-  set(s, "busy", R"({"n":5})", sender.handle);
-  CHECK(members[3].log->states.back().second == R"({"n":5})");
+  // The debt is repaid first: 200 ms refill two of the three owed.
+  advance(200ms);
+  CHECK(refusal<bool>(s, atom::set_screen_v, std::string{"busy"},
+                      std::string{R"({"n":6})"}, sender.handle)
+        == screens_error::rate_limited);
+  advance(100ms);
+  set(s, "busy", R"({"n":7})", sender.handle);
+  CHECK(members[3].log->states.back().second == R"({"n":7})");
 }
 
 TEST_CASE("screens: errors have wire codes", "[screens]") {

@@ -193,3 +193,14 @@ TEST_CASE("a token bucket: its burst at once, then its rate",
   // The burst, then 30 per second for the 999 ms after it.
   CHECK(allowed == 10 + 29);
 }
+
+TEST_CASE("a token bucket spends into debt and repays it first",
+          "[rate_limiter]") {
+  token_bucket bucket{10, 5, t0};
+  CHECK(bucket.spend(t0, 4));   // 1 left
+  CHECK(bucket.spend(t0, 21));  // one was enough: 20 owed
+  CHECK_FALSE(bucket.spend(t0, 1));
+  CHECK(bucket.wait().count() == Approx(2.1));
+  CHECK_FALSE(bucket.take(at(2s)));  // 0 tokens: the debt is just repaid
+  CHECK(bucket.take(at(2100ms)));
+}
