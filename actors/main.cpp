@@ -166,7 +166,7 @@ load_catalogue(const std::filesystem::path& file, spdlog::logger& log) {
 std::size_t actor_worker_threads(std::size_t requested) {
   if (requested > 0)
     return requested;
-  return std::max(1u, std::thread::hardware_concurrency() / 2);
+  return std::max(1u, platform::usable_cores() / 2);
 }
 
 // The first SIGINT/SIGTERM stops the server; another one while it stops
@@ -235,7 +235,8 @@ int serve(const actors::server_config& cfg) {
   net::io_runtime io{1};
   caf::actor_system_config sys_cfg;
   sys_cfg.add_message_types<caf::id_block::openmfd>();
-  sys_cfg.set("scheduler.max-threads", actor_worker_threads(cfg.worker_threads));
+  sys_cfg.set("scheduler.max-threads",
+              actor_worker_threads(cfg.worker_threads));
   // Work sharing wakes a sleeping worker at once; work stealing's idle
   // workers poll and then sleep up to 10 ms, which showed as ack latency
   // (one panel's p50: 450 µs stealing, 250 µs sharing; see the README).

@@ -8,6 +8,10 @@ namespace openmfd::platform {
 /// This machine's host name, or "localhost" when the OS gives none.
 std::string host_name();
 
+/// The cores this process may run on (its CPU affinity where the OS has
+/// one), at least 1.
+unsigned usable_cores();
+
 /// The host's current unicast IP addresses as text (IPv4 and IPv6, loopback
 /// excluded, link-local IPv6 excluded); empty when they cannot be listed.
 std::vector<std::string> host_addresses();
