@@ -15,7 +15,8 @@ namespace openmfd::net {
 namespace asio = boost::asio;
 
 struct io_runtime::impl {
-  // The hint tells Asio whether it may skip its locks (one thread only).
+  // The hint lets Asio tune its scheduler for the threads that run it; it
+  // keeps its locks either way (other threads post to it).
   explicit impl(unsigned threads) : context{static_cast<int>(threads)} {}
   asio::io_context context;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>>
