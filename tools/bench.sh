@@ -120,25 +120,33 @@ row idle "missed heartbeats (pings answered)" "0" \
   "$(figure idle '.error_kinds.missed_heartbeat // 0') ($(figure idle .pings))"
 stop_server
 
+# during_flood FLOOD_NAME "FLOOD_ARGS" NAME [loadtest options...]: runs
+# NAME for 10 s while FLOOD_NAME (12 s, started 1 s before) loads the server.
+during_flood() {
+  local flood_name=$1 flood_args=$2
+  shift 2
+  # shellcheck disable=SC2086 # the flood's options are words
+  run "$flood_name" $flood_args --duration 12 &
+  local flood=$!
+  sleep 1
+  run "$@" --duration 10
+  wait "$flood"
+}
+
+screen_flood="--scenario screens --clients 1000 --screen-members 10"
+
 # Isolation: a slow keyboard must not slow the screens, and a screen flood
 # must not slow the keys. The quiet client's figures above are the baseline.
 start_server --dry-run-delay-ms 5
-run flood-actions --scenario actions --clients 100 --duration 12 &
-flood=$!
-sleep 1
-run joins-loaded --scenario joins --clients 1 --rate 100 --duration 10
-wait "$flood"
+during_flood flood-actions "--scenario actions --clients 100" \
+  joins-loaded --scenario joins --clients 1 --rate 100
 row isolation "join_screen ack p99 (us), keys slow" "~ quiet: $(figure \
   joins-quiet .ack_us.p99)" "$(figure joins-loaded .ack_us.p99)"
 stop_server
 
 start_server
-run flood-screens --scenario screens --clients 1000 --screen-members 10 \
-  --duration 12 &
-flood=$!
-sleep 1
-run actions-loaded --scenario actions --clients 1 --rate 100 --duration 10
-wait "$flood"
+during_flood flood-screens "$screen_flood" \
+  actions-loaded --scenario actions --clients 1 --rate 100
 row isolation "run_action ack p99 (us), screen flood" "~ quiet: $(figure \
   actions-quiet .ack_us.p99)" "$(figure actions-loaded .ack_us.p99)"
 stop_server
@@ -147,12 +155,8 @@ stop_server
 # record backend) must stay within 2 ms of it.
 keyboard=(--injector record --record-file "$work/keys.jsonl" --key-hold-ms 50)
 start_server
-run flood-fidelity --scenario screens --clients 1000 --screen-members 10 \
-  --duration 12 &
-flood=$!
-sleep 1
-run actions-held --scenario actions --clients 1 --rate 20 --duration 10
-wait "$flood"
+during_flood flood-fidelity "$screen_flood" \
+  actions-held --scenario actions --clients 1 --rate 20
 stop_server
 hold_error=$(python3 - "$work/keys.jsonl" <<'PY'
 import json, sys
