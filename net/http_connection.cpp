@@ -145,7 +145,6 @@ void http_connection<Stream>::start() {
     if constexpr (uses_tls) {
       self->tcp().expires_after(self->options_.handshake_timeout);
       self->stream_.async_handshake(
-        ssl::stream_base::server,
         beast::bind_front_handler(&http_connection::on_handshake, self));
     } else {
       self->read_next();

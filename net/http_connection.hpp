@@ -18,15 +18,14 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "net/ports.hpp"
 #include "net/server.hpp"
+#include "net/tls_stream.hpp"
 
 namespace openmfd::net {
 
-/// The stream of a connection accepted by listen_tls.
-using tls_stream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+// A connection accepted by listen_tls has a tls_stream.
 /// The stream of a connection accepted by listen_plain.
 using plain_stream = boost::beast::tcp_stream;
 

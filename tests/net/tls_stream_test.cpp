@@ -1,0 +1,335 @@
+// The server's TLS stream against OpenSSL's client (through Asio's stream)
+// over loopback: data both ways in records of every size, key updates, the
+// ways a connection ends, deadlines, and output from a read while a write
+// is stuck.
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <catch2/catch.hpp>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "net/tls_context.hpp"
+#include "net/tls_stream.hpp"
+#include "tests/net/loopback.hpp"
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+
+using namespace openmfd::net;
+using namespace openmfd::net::test;
+
+namespace {
+
+/// A result filled by a completion handler.
+struct completion {
+  bool done = false;
+  beast::error_code ec;
+  std::size_t bytes = 0;
+
+  auto handler() {
+    return [this](beast::error_code e, std::size_t n = 0) {
+      done = true;
+      ec = e;
+      bytes = n;
+    };
+  }
+};
+
+std::string random_bytes(std::size_t n, unsigned seed) {
+  std::minstd_rand gen{seed};
+  std::string out(n, '\0');
+  for (auto& c : out)
+    c = static_cast<char>(gen());
+  return out;
+}
+
+/// The reason an OpenSSL error code names (0 for other categories).
+int ssl_reason(const beast::error_code& ec) {
+  if (ec.category() != asio::error::get_ssl_category())
+    return 0;
+  return ERR_GET_REASON(static_cast<unsigned long>(ec.value()));
+}
+
+/// Our server stream and an OpenSSL client on one loopback connection, both
+/// driven by one io_context on the test thread.
+class tls_pair {
+public:
+  explicit tls_pair(int client_max_version = 0) {
+    std::string error;
+    server_context_ = make_tls_context(test_identity(), error);
+    REQUIRE(server_context_);
+    if (client_max_version)
+      SSL_CTX_set_max_proto_version(client_context_.native_handle(),
+                                    client_max_version);
+    tcp::acceptor acceptor{io_, {asio::ip::make_address("127.0.0.1"), 0}};
+    tcp::socket accepted{io_};
+    completion accept, connect;
+    acceptor.async_accept(accepted, accept.handler());
+    raw().async_connect(acceptor.local_endpoint(), connect.handler());
+    REQUIRE(run_until([&] { return accept.done && connect.done; }));
+    REQUIRE_FALSE(accept.ec);
+    REQUIRE_FALSE(connect.ec);
+    server_.emplace(std::move(accepted), *server_context_);
+  }
+
+  tls_stream& server() { return *server_; }
+  beast::ssl_stream<beast::tcp_stream>& client() { return client_; }
+  tcp::socket& raw() { return beast::get_lowest_layer(client_).socket(); }
+
+  void handshake() {
+    completion server_side, client_side;
+    server().async_handshake(server_side.handler());
+    client_.async_handshake(ssl::stream_base::client, client_side.handler());
+    REQUIRE(run_until([&] { return server_side.done && client_side.done; }));
+    INFO(server_side.ec.message() << " / " << client_side.ec.message());
+    REQUIRE_FALSE(server_side.ec);
+    REQUIRE_FALSE(client_side.ec);
+  }
+
+  /// Runs handlers until `done` holds or `limit` passes; whether it held.
+  template <class Predicate>
+  bool run_until(Predicate done, std::chrono::milliseconds limit = 5s) {
+    io_.restart();
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!done())
+      if (io_.run_one_until(deadline) == 0)
+        return done();
+    return true;
+  }
+
+private:
+  asio::io_context io_;
+  std::shared_ptr<ssl::context> server_context_;
+  ssl::context client_context_{ssl::context::tls_client}; // verifies nothing
+  beast::ssl_stream<beast::tcp_stream> client_{io_, client_context_};
+  std::optional<tls_stream> server_;
+};
+
+/// Server writes `payload` while the client reads it, and the other way;
+/// both arrive whole.
+void send_both_ways(tls_pair& pair, const std::string& payload) {
+  std::string at_client(payload.size(), '\0');
+  completion server_write, client_read;
+  asio::async_write(pair.server(), asio::buffer(payload),
+                    server_write.handler());
+  asio::async_read(pair.client(), asio::buffer(at_client),
+                   client_read.handler());
+  REQUIRE(pair.run_until([&] { return server_write.done && client_read.done; }));
+  REQUIRE_FALSE(server_write.ec);
+  REQUIRE_FALSE(client_read.ec);
+  CHECK(at_client == payload);
+
+  std::string at_server(payload.size(), '\0');
+  completion client_write, server_read;
+  asio::async_write(pair.client(), asio::buffer(payload),
+                    client_write.handler());
+  asio::async_read(pair.server(), asio::buffer(at_server),
+                   server_read.handler());
+  REQUIRE(pair.run_until([&] { return client_write.done && server_read.done; }));
+  REQUIRE_FALSE(client_write.ec);
+  REQUIRE_FALSE(server_read.ec);
+  CHECK(at_server == payload);
+}
+
+} // namespace
+
+TEST_CASE("tls_stream: data both ways, from one byte to many records",
+          "[tls_stream]") {
+  auto version = GENERATE(0, TLS1_2_VERSION);
+  tls_pair pair{version};
+  pair.handshake();
+  for (std::size_t size : {1u, 100u, 2047u, 2049u, 16384u, 16385u, 300000u})
+    send_both_ways(pair, random_bytes(size, static_cast<unsigned>(size)));
+}
+
+TEST_CASE("tls_stream: a write of many small buffers goes out whole",
+          "[tls_stream]") {
+  tls_pair pair;
+  pair.handshake();
+  std::vector<std::string> parts;
+  std::vector<asio::const_buffer> buffers;
+  for (unsigned i = 0; i < 64; ++i)
+    parts.push_back(random_bytes(1 + i * 37, i));
+  for (auto& part : parts)
+    buffers.push_back(asio::buffer(part));
+  std::string whole;
+  for (auto& part : parts)
+    whole += part;
+
+  std::string at_client(whole.size(), '\0');
+  completion write, read;
+  asio::async_write(pair.server(), buffers, write.handler());
+  asio::async_read(pair.client(), asio::buffer(at_client), read.handler());
+  REQUIRE(pair.run_until([&] { return write.done && read.done; }));
+  REQUIRE_FALSE(write.ec);
+  CHECK(write.bytes == whole.size());
+  CHECK(at_client == whole);
+}
+
+TEST_CASE("tls_stream: key updates either side asks for", "[tls_stream]") {
+  tls_pair pair;
+  pair.handshake();
+  // The client's update asks for ours, which goes with our next write.
+  REQUIRE(SSL_key_update(pair.client().native_handle(),
+                         SSL_KEY_UPDATE_REQUESTED)
+          == 1);
+  send_both_ways(pair, random_bytes(50000, 1));
+  REQUIRE(SSL_key_update(pair.server().native_handle(),
+                         SSL_KEY_UPDATE_REQUESTED)
+          == 1);
+  send_both_ways(pair, random_bytes(50000, 2));
+  send_both_ways(pair, random_bytes(10, 3));
+}
+
+TEST_CASE("tls_stream: a completion never runs inside its initiating call",
+          "[tls_stream]") {
+  tls_pair pair;
+  pair.handshake();
+  // Two records in one socket read: the second read finds its data already
+  // buffered and could complete at once.
+  std::string first_part = "first", second_part = "second";
+  completion w1, w2;
+  asio::async_write(pair.client(), asio::buffer(first_part), w1.handler());
+  REQUIRE(pair.run_until([&] { return w1.done; }));
+  asio::async_write(pair.client(), asio::buffer(second_part), w2.handler());
+  REQUIRE(pair.run_until([&] { return w2.done; }));
+
+  char buffer[5];
+  completion r1;
+  asio::async_read(pair.server(), asio::buffer(buffer), r1.handler());
+  REQUIRE(pair.run_until([&] { return r1.done; }));
+  REQUIRE_FALSE(r1.ec);
+
+  char rest[64];
+  bool initiating = true;
+  bool ran_inside = false;
+  completion r2;
+  pair.server().async_read_some(
+    asio::buffer(rest), [&, h = r2.handler()](beast::error_code ec,
+                                               std::size_t n) mutable {
+      ran_inside = initiating;
+      h(ec, n);
+    });
+  initiating = false;
+  REQUIRE(pair.run_until([&] { return r2.done; }));
+  CHECK_FALSE(ran_inside);
+  REQUIRE_FALSE(r2.ec);
+  CHECK(std::string(rest, r2.bytes) == "second");
+}
+
+TEST_CASE("tls_stream: how a connection ends", "[tls_stream]") {
+  tls_pair pair;
+  pair.handshake();
+  char buffer[64];
+  completion read;
+
+  SECTION("the peer's close_notify is the end of the stream") {
+    completion shutdown;
+    pair.client().async_shutdown(shutdown.handler());
+    pair.server().async_read_some(asio::buffer(buffer), read.handler());
+    REQUIRE(pair.run_until([&] { return read.done; }));
+    CHECK(read.ec == asio::error::eof);
+  }
+  SECTION("a TCP close without close_notify is a truncation") {
+    pair.raw().close();
+    pair.server().async_read_some(asio::buffer(buffer), read.handler());
+    REQUIRE(pair.run_until([&] { return read.done; }));
+    CHECK(read.ec == ssl::error::stream_truncated);
+  }
+  SECTION("our shutdown sends close_notify at once") {
+    completion shutdown;
+    pair.server().async_shutdown(shutdown.handler());
+    pair.client().async_read_some(asio::buffer(buffer), read.handler());
+    REQUIRE(pair.run_until([&] { return shutdown.done && read.done; }));
+    CHECK_FALSE(shutdown.ec);
+    CHECK(read.ec == asio::error::eof);
+  }
+}
+
+TEST_CASE("tls_stream: a client that is not TLS fails the handshake",
+          "[tls_stream]") {
+  tls_pair pair;
+  std::string junk = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+  completion write, handshake;
+  asio::async_write(pair.raw(), asio::buffer(junk), write.handler());
+  pair.server().async_handshake(handshake.handler());
+  REQUIRE(pair.run_until([&] { return handshake.done; }));
+  CHECK(handshake.ec);
+  CHECK(handshake.ec.category() == asio::error::get_ssl_category());
+}
+
+TEST_CASE("tls_stream: the TCP stream's deadline bounds a handshake",
+          "[tls_stream]") {
+  tls_pair pair; // the client never starts its side
+  completion handshake;
+  pair.server().next_layer().expires_after(200ms);
+  pair.server().async_handshake(handshake.handler());
+  REQUIRE(pair.run_until([&] { return handshake.done; }));
+  CHECK(handshake.ec == beast::error::timeout);
+}
+
+// A read whose record is bad must send an alert while a write is stuck on
+// a client that does not read; the alert waits for that write, so the
+// client finds whole records, then the alert.
+TEST_CASE("tls_stream: an alert from a read waits for a stuck write",
+          "[tls_stream]") {
+  tls_pair pair{TLS1_2_VERSION};
+  pair.handshake();
+  auto payload = random_bytes(8 * 1024 * 1024, 7);
+  completion write, read, inject;
+  asio::async_write(pair.server(), asio::buffer(payload), write.handler());
+  pair.run_until([] { return false; }, 200ms); // the socket buffers fill
+  REQUIRE_FALSE(write.done);
+
+  char buffer[64];
+  pair.server().async_read_some(asio::buffer(buffer), read.handler());
+  // An application-data record whose MAC cannot be right.
+  std::string forged = "\x17\x03\x03";
+  forged += '\x00';
+  forged += '\x40';
+  forged += random_bytes(64, 8);
+  asio::async_write(pair.raw(), asio::buffer(forged), inject.handler());
+  REQUIRE(pair.run_until([&] { return inject.done; }));
+  pair.run_until([] { return false; }, 100ms);
+  CHECK_FALSE(read.done); // its alert is behind the stuck write
+
+  // The client reads: all it gets is a prefix of the payload, then the
+  // alert, intact.
+  std::string received;
+  completion client_read;
+  while (!client_read.ec) {
+    std::string chunk(64 * 1024, '\0');
+    client_read = {};
+    pair.client().async_read_some(asio::buffer(chunk), client_read.handler());
+    REQUIRE(pair.run_until([&] { return client_read.done; }));
+    received.append(chunk, 0, client_read.bytes);
+  }
+  REQUIRE(pair.run_until([&] { return read.done && write.done; }));
+  CHECK(received.size() < payload.size());
+  CHECK(payload.compare(0, received.size(), received) == 0);
+  INFO(client_read.ec.message());
+  CHECK(ssl_reason(client_read.ec) == SSL_R_SSLV3_ALERT_BAD_RECORD_MAC);
+  INFO(read.ec.message());
+  CHECK(ssl_reason(read.ec) != 0);
+  CHECK(write.ec);
+}
