@@ -1,16 +1,19 @@
-// WebSockets over real loopback sockets (the plain listener: the connection
-// code is the same for TLS): the upgrade, and how a client that does not
-// read is let go.
+// WebSockets over real loopback sockets: the upgrade (plain and TLS), the
+// close either side starts (over TLS: close_notify, then the TCP goodbye),
+// and how a client that does not read is let go.
 
 #include <algorithm>
 #include <chrono>
 #include <string>
 #include <thread>
+#include <type_traits>
 
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <boost/beast/websocket/stream.hpp>
 #include <catch2/catch.hpp>
 
@@ -19,19 +22,33 @@
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
+namespace ssl = asio::ssl;
 
 using namespace openmfd::net;
 using namespace openmfd::net::test;
 
 namespace {
 
-/// A WebSocket client on plain TCP, each operation under a deadline.
+using tls_client_stream = beast::ssl_stream<beast::tcp_stream>;
+
+/// A WebSocket client on plain TCP or TLS (`tls_client_stream`, trusting
+/// any certificate), each operation under a deadline.
+template <class Stream = beast::tcp_stream>
 class websocket_client {
 public:
+  static constexpr bool uses_tls = std::is_same_v<Stream, tls_client_stream>;
+
   outcome connect(std::uint16_t port, std::string target,
                   int receive_buffer = 0) {
     auto connected = connect_socket(io_, beast::get_lowest_layer(ws_).socket(),
                                     port, receive_buffer);
+    if constexpr (uses_tls) {
+      if (!connected.ec)
+        connected = run_for(io_, [&](auto handler) {
+          ws_.next_layer().async_handshake(ssl::stream_base::client,
+                                           std::move(handler));
+        });
+    }
     if (connected.ec)
       return connected;
     target_ = std::move(target);
@@ -82,8 +99,17 @@ public:
   }
 
 private:
+  static websocket::stream<Stream> make_stream(asio::io_context& io,
+                                               ssl::context& tls) {
+    if constexpr (uses_tls)
+      return websocket::stream<Stream>{io, tls};
+    else
+      return websocket::stream<Stream>{io};
+  }
+
   asio::io_context io_;
-  websocket::stream<beast::tcp_stream> ws_{io_};
+  ssl::context tls_{ssl::context::tls_client}; // verifies nothing
+  websocket::stream<Stream> ws_ = make_stream(io_, tls_);
   std::string target_;
   std::string outgoing_;
   beast::flat_buffer buffer_;
@@ -98,7 +124,7 @@ upgrading_to(std::shared_ptr<recording_events> events) {
 
 /// The port of the WebSocket that `client` opens on `server`, which never
 /// reads: its receive buffer fills at once.
-std::shared_ptr<stream_port> open_slow_reader(websocket_client& client,
+std::shared_ptr<stream_port> open_slow_reader(websocket_client<>& client,
                                               const loopback_server& server,
                                               const recording_events& events) {
   REQUIRE_FALSE(client.connect(server.port(), "/ws", slow_reader_buffer).ec);
@@ -113,7 +139,7 @@ TEST_CASE("the plain listener upgrades to a WebSocket", "[net][plain]") {
   auto sink = upgrading_to(events);
   loopback_server server{transport::plain, sink};
   {
-    websocket_client client;
+    websocket_client<> client;
     REQUIRE_FALSE(
       client.connect(server.port(), "/socket.io/?EIO=4&transport=websocket")
         .ec);
@@ -126,6 +152,31 @@ TEST_CASE("the plain listener upgrades to a WebSocket", "[net][plain]") {
   auto seen = sink->requests();
   REQUIRE(seen.size() == 1);
   CHECK(seen[0].target == "/socket.io/?EIO=4&transport=websocket");
+}
+
+TEST_CASE("a WebSocket over TLS: echo, and a close either side starts",
+          "[net][tls][websocket]") {
+  auto events = std::make_shared<recording_events>(true);
+  auto options = small_options();
+  options.body_limit = [](std::string_view) -> std::size_t { return 1 << 20; };
+  loopback_server server{transport::tls, upgrading_to(events), options};
+  websocket_client<tls_client_stream> client;
+  REQUIRE_FALSE(client.connect(server.port(), "/ws").ec);
+  REQUIRE(eventually([&] { return events->port() != nullptr; }));
+  REQUIRE_FALSE(client.write("4hello").ec);
+  CHECK(client.read() == "4hello");
+  std::string big(100 * 1024, 'b'); // several TLS records
+  REQUIRE_FALSE(client.write(big).ec);
+  CHECK(client.read() == big);
+
+  SECTION("the client closes") { CHECK_FALSE(client.close().ec); }
+  SECTION("the server closes") {
+    events->port()->close();
+    // The close frame, then TLS's close_notify: a clean end, not a
+    // truncated stream.
+    CHECK(client.read_until_closed(5s) == websocket::error::closed);
+  }
+  CHECK(eventually([&] { return events->closed_count() == 1; }));
 }
 
 TEST_CASE("a WebSocket client that does not read is closed once its send "
@@ -142,7 +193,7 @@ TEST_CASE("a WebSocket client that does not read is closed once its send "
   }
   auto events = std::make_shared<recording_events>();
   loopback_server server{transport::plain, upgrading_to(events), options};
-  websocket_client client;
+  websocket_client<> client;
   auto port = open_slow_reader(client, server, *events);
 
   // Paced, so that the queue grows only once the socket buffers are full
@@ -163,7 +214,7 @@ TEST_CASE("a WebSocket write to a client that does not read ends at the "
   options.write_timeout = 300ms;
   auto events = std::make_shared<recording_events>();
   loopback_server server{transport::plain, upgrading_to(events), options};
-  websocket_client client;
+  websocket_client<> client;
   auto port = open_slow_reader(client, server, *events);
 
   port->send(std::string(16 * 1024 * 1024, 'x'), true); // within both caps
