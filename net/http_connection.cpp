@@ -487,28 +487,35 @@ void http_connection<Stream>::drop_unread_body() {
     });
 }
 
+// A FIN after the response (over TLS, after close_notify), then what the
+// client still sends is read and dropped until it closes too: closing with
+// bytes unread resets the connection, and a reset can destroy the response
+// before the client reads it (RFC 9112 §9.6).
 template <class Stream>
 void http_connection<Stream>::close_gracefully() {
   if constexpr (uses_tls) {
-    // A TLS close_notify, then the socket goes.
     stream_.async_shutdown(
-      [self = this->shared_from_this()](beast::error_code) {
-        self->close_socket();
+      [self = this->shared_from_this()](beast::error_code ec) {
+        if (ec)
+          return self->close_socket();
+        self->finish_tcp();
       });
   } else {
-    // A FIN after the response, then what the client still sends is read and
-    // dropped until it closes too: closing with bytes unread resets the
-    // connection, and a reset can destroy the response before the client
-    // reads it (RFC 9112 §9.6).
-    beast::error_code ignored;
-    tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
-    drain();
+    finish_tcp();
   }
 }
 
 template <class Stream>
+void http_connection<Stream>::finish_tcp() {
+  beast::error_code ignored;
+  tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
+  drain();
+}
+
+// Reads below TLS: what comes after our goodbye is not worth decrypting.
+template <class Stream>
 void http_connection<Stream>::drain() {
-  stream_.async_read_some(
+  tcp().async_read_some(
     buffer_.prepare(drain_chunk),
     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
       if (ec)

@@ -105,6 +105,7 @@ private:
   void close();
   void drop_unread_body();
   void close_gracefully();
+  void finish_tcp();
   void drain();
   void close_socket();
   void fail(boost::beast::error_code ec, const char* where);

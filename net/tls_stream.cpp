@@ -22,7 +22,9 @@ namespace {
 constexpr std::size_t input_capacity = 2048;
 
 /// Output produced beyond this waits until the earlier output is written
-/// (the step is retried), which bounds the buffer at about a record more.
+/// (the step is retried). With the buffer in flight, a write of our own
+/// gathered (16 KiB) and OpenSSL's record buffer, a connection's output
+/// takes at most about 100 KiB however its peer behaves.
 constexpr std::size_t max_pending_output = 32 * 1024;
 
 /// An output buffer grown past this is given back once written, so that a
@@ -35,10 +37,14 @@ tls_engine* engine_of(BIO* bio) {
 
 int bio_write(BIO* bio, const char* in, int size) {
   BIO_clear_retry_flags(bio);
-  int n = engine_of(bio)->bio_write(in, size);
-  if (n < 0)
-    BIO_set_retry_write(bio);
-  return n;
+  try {
+    int n = engine_of(bio)->bio_write(in, size);
+    if (n < 0)
+      BIO_set_retry_write(bio);
+    return n;
+  } catch (...) { // no exception may cross OpenSSL: a plain write error
+    return -1;
+  }
 }
 
 int bio_read(BIO* bio, char* out, int size) {
@@ -150,11 +156,28 @@ tls_engine::step tls_engine::perform(int result, std::size_t bytes) {
   }
 }
 
-asio::mutable_buffer tls_engine::input_space() {
+asio::mutable_buffer tls_engine::begin_read() {
   if (!input_)
     input_ = std::make_unique<unsigned char[]>(input_capacity);
-  input_begin_ = input_end_ = 0; // all consumed: SSL asked for more
-  return {input_.get(), input_capacity};
+  // SSL asks for more only once it has taken all there was; keep any rest
+  // all the same.
+  std::size_t rest = input_end_ - input_begin_;
+  std::memmove(input_.get(), input_.get() + input_begin_, rest);
+  input_begin_ = 0;
+  input_end_ = rest;
+  reading_ = true;
+  return {input_.get() + input_end_, input_capacity - input_end_};
+}
+
+void tls_engine::end_read(const boost::system::error_code& ec,
+                          std::size_t n) {
+  reading_ = false;
+  input_end_ += n;
+  // The TCP stream ended without the peer's close_notify.
+  if (ec == asio::error::eof)
+    input_error_ = ssl::error::stream_truncated;
+  else if (ec)
+    input_error_ = ec;
 }
 
 int tls_engine::bio_read(char* out, int size) noexcept {
@@ -195,7 +218,7 @@ void tls_engine::end_flush(const boost::system::error_code& ec,
 
 tls_stream::core::core(asio::ip::tcp::socket socket, ssl::context& context)
   : engine(context), next(std::move(socket)),
-    flush_done(next.get_executor(),
+    io_done(next.get_executor(),
                asio::steady_timer::time_point::max()) {}
 
 tls_stream::tls_stream(asio::ip::tcp::socket socket, ssl::context& context)

@@ -10,8 +10,10 @@
 // a few KiB.
 //
 // As with any Asio stream, one read and one write may be pending at once.
-// Either may have to send (a read answers a key update; a failing step
-// sends an alert), so writes to the socket are serialised here. The TCP
+// Either may have to send (a read that fails sends an alert) or to receive
+// (a write during a post-handshake message), so socket reads and socket
+// writes are each serialised here: an operation that needs the socket
+// while the other one uses it waits for that to end. The TCP
 // stream's deadlines (expires_after) bound every socket operation, as they
 // would under Asio's stream. Closing sends close_notify and does not wait
 // for the peer's: the caller closes the socket next.
@@ -65,10 +67,15 @@ public:
   step write(boost::asio::const_buffer from);
   step shutdown();
 
-  /// Where the next socket read goes; only asked for when all earlier
-  /// input has been consumed.
-  boost::asio::mutable_buffer input_space();
-  void commit_input(std::size_t n) noexcept { input_end_ += n; }
+  /// A socket read into the returned space is in flight until end_read.
+  bool reading() const noexcept { return reading_; }
+  boost::asio::mutable_buffer begin_read();
+  void end_read(const boost::system::error_code& ec, std::size_t n);
+  /// Set once a socket read failed: nothing more will come.
+  const std::optional<boost::system::error_code>& input_error() const
+    noexcept {
+    return input_error_;
+  }
 
   /// Output bytes produced so far, and written so far; an operation is over
   /// once what it produced is written.
@@ -103,7 +110,9 @@ private:
   std::vector<unsigned char> sending_; ///< being written
   std::uint64_t produced_ = 0;
   std::uint64_t written_ = 0;
+  bool reading_ = false;
   bool flushing_ = false;
+  std::optional<boost::system::error_code> input_error_;
   std::optional<boost::system::error_code> output_error_;
 };
 
@@ -151,9 +160,9 @@ private:
          boost::asio::ssl::context& context);
     tls_engine engine;
     next_layer_type next;
-    /// Never expires; cancelled when a socket write ends, to wake an
-    /// operation waiting for it.
-    boost::asio::steady_timer flush_done;
+    /// Never expires; cancelled when a socket read or write ends, to wake
+    /// an operation waiting for it.
+    boost::asio::steady_timer io_done;
   };
 
   // `transfers`: the operation reports a byte count.
@@ -220,18 +229,17 @@ private:
       case waiting::nothing: // the start
         break;
       case waiting::input:
-        if (ec)
-          return finish(self, ec == boost::asio::error::eof
-                                ? boost::asio::ssl::error::stream_truncated
-                                : ec,
-                        0);
-        core_.engine.commit_input(n);
+        core_.engine.end_read(ec, n);
+        core_.io_done.cancel();
         break;
       case waiting::flush:
         core_.engine.end_flush(ec, n);
-        core_.flush_done.cancel();
+        core_.io_done.cancel();
         break;
-      case waiting::other_flush: // woken, or cancelled: look again
+      case waiting::other_io: // woken: look again, unless cancelled
+        if (self.get_cancellation_state().cancelled()
+            != boost::asio::cancellation_type::none)
+          return finish(self, boost::asio::error::operation_aborted, 0);
         break;
       case waiting::deferred_completion:
         return complete(self, result_.ec, result_.bytes);
@@ -240,7 +248,7 @@ private:
     }
 
   private:
-    enum class waiting { nothing, input, flush, other_flush,
+    enum class waiting { nothing, input, flush, other_io,
                          deferred_completion };
 
     template <class Self>
@@ -249,8 +257,13 @@ private:
         if (auto& error = core_.engine.output_error())
           return finish(self, *error, 0);
         if (!stepped_) {
+          auto before = core_.engine.produced();
           result_ = step_(core_.engine);
-          output_due_ = core_.engine.produced();
+          // The step's own output goes out before its result counts (all
+          // output, when the buffer was too full to take it).
+          bool waits = core_.engine.produced() > before
+                       || result_.next == tls_engine::next_move::retry;
+          output_due_ = waits ? core_.engine.produced() : 0;
           stepped_ = true;
         }
         if (core_.engine.written() < output_due_)
@@ -262,9 +275,13 @@ private:
         case tls_engine::next_move::retry:
           continue;
         case tls_engine::next_move::input:
+          if (auto& error = core_.engine.input_error())
+            return finish(self, *error, 0);
+          if (core_.engine.reading())
+            return wait_for_other_io(self);
           waiting_for_ = waiting::input;
           went_async_ = true;
-          return core_.next.async_read_some(core_.engine.input_space(),
+          return core_.next.async_read_some(core_.engine.begin_read(),
                                             std::move(self));
         }
       }
@@ -272,14 +289,19 @@ private:
 
     template <class Self>
     void write_output(Self& self) {
-      went_async_ = true;
-      if (core_.engine.flushing()) {
-        waiting_for_ = waiting::other_flush;
-        return core_.flush_done.async_wait(std::move(self));
-      }
+      if (core_.engine.flushing())
+        return wait_for_other_io(self);
       waiting_for_ = waiting::flush;
+      went_async_ = true;
       boost::asio::async_write(core_.next, core_.engine.begin_flush(),
                                std::move(self));
+    }
+
+    template <class Self>
+    void wait_for_other_io(Self& self) {
+      waiting_for_ = waiting::other_io;
+      went_async_ = true;
+      core_.io_done.async_wait(std::move(self));
     }
 
     // A completion handler never runs inside the call that started its

@@ -237,6 +237,31 @@ TEST_CASE("tls_stream: a completion never runs inside its initiating call",
   CHECK(std::string(rest, r2.bytes) == "second");
 }
 
+// A write started during the handshake drives the handshake too, so both
+// operations want the socket's input: one reads, the other waits for it.
+TEST_CASE("tls_stream: two operations that need input read in turn",
+          "[tls_stream]") {
+  tls_pair pair;
+  std::string hello = "hello, panel";
+  completion handshake, write, client_handshake, client_read;
+  pair.server().async_handshake(handshake.handler());
+  pair.server().async_write_some(asio::buffer(hello), write.handler());
+  pair.client().async_handshake(ssl::stream_base::client,
+                                client_handshake.handler());
+  REQUIRE(pair.run_until([&] { return client_handshake.done; }));
+  REQUIRE_FALSE(client_handshake.ec);
+  std::string received(hello.size(), '\0');
+  asio::async_read(pair.client(), asio::buffer(received),
+                   client_read.handler());
+  REQUIRE(pair.run_until(
+    [&] { return handshake.done && write.done && client_read.done; }));
+  CHECK_FALSE(handshake.ec);
+  CHECK_FALSE(write.ec);
+  CHECK(write.bytes == hello.size());
+  CHECK_FALSE(client_read.ec);
+  CHECK(received == hello);
+}
+
 TEST_CASE("tls_stream: how a connection ends", "[tls_stream]") {
   tls_pair pair;
   pair.handshake();
@@ -286,6 +311,29 @@ TEST_CASE("tls_stream: the TCP stream's deadline bounds a handshake",
   pair.server().async_handshake(handshake.handler());
   REQUIRE(pair.run_until([&] { return handshake.done; }));
   CHECK(handshake.ec == beast::error::timeout);
+}
+
+// A panel's key press must not wait for the screens the server is still
+// sending it.
+TEST_CASE("tls_stream: a read does not wait for a stuck write",
+          "[tls_stream]") {
+  tls_pair pair;
+  pair.handshake();
+  auto payload = random_bytes(8 * 1024 * 1024, 9);
+  completion write;
+  asio::async_write(pair.server(), asio::buffer(payload), write.handler());
+  pair.run_until([] { return false; }, 200ms); // the socket buffers fill
+  REQUIRE_FALSE(write.done);
+
+  std::string ping = "ping";
+  completion client_write, read;
+  asio::async_write(pair.client(), asio::buffer(ping), client_write.handler());
+  char buffer[64];
+  pair.server().async_read_some(asio::buffer(buffer), read.handler());
+  REQUIRE(pair.run_until([&] { return read.done; }, 2s));
+  REQUIRE_FALSE(read.ec);
+  CHECK(std::string(buffer, read.bytes) == ping);
+  CHECK_FALSE(write.done);
 }
 
 // A read whose record is bad must send an alert while a write is stuck on
