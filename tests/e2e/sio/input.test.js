@@ -309,7 +309,14 @@ test("input: a key held past --max-hold goes up and the panel is told", () =>
     const released = once(socket, "key_released");
     assert.deepEqual(await emitWithAck(socket, "key_down", { keys: "x" }), OK);
     assert.deepEqual(await released, [{ keys: "x", reason: "max_hold" }]);
-    assertScript(rec.events(), [["x", true, 0], ["x", false, 300]]);
+    // Never early; late only by a timer's wake-up, which a loaded machine
+    // (the sanitizer suite on two cores) can stretch past the 10 ms that
+    // scripted holds are held to.
+    const events = rec.events();
+    assert.deepEqual(events.map((e) => [e.key, e.down]),
+      [["x", true], ["x", false]]);
+    const held = (events[1].t_ns - events[0].t_ns) / 1e6;
+    assert.ok(held >= 300 - 1 && held <= 300 + 200, `held ${held} ms`);
     // Letting go of it now is fine, and presses nothing.
     assert.deepEqual(await emitWithAck(socket, "key_up", { keys: "x" }), OK);
     assert.equal(rec.events().length, 2);
