@@ -115,20 +115,24 @@ tls_engine::step tls_engine::handshake() {
 }
 
 tls_engine::step tls_engine::read(asio::mutable_buffer into) {
-  if (into.size() == 0)
-    return {};
-  ERR_clear_error();
-  std::size_t n = 0;
-  int result = SSL_read_ex(ssl_, into.data(), into.size(), &n);
-  return perform(result, n);
+  return transfer(into.size(), [&](std::size_t* n) {
+    return SSL_read_ex(ssl_, into.data(), into.size(), n);
+  });
 }
 
 tls_engine::step tls_engine::write(asio::const_buffer from) {
-  if (from.size() == 0)
+  return transfer(from.size(), [&](std::size_t* n) {
+    return SSL_write_ex(ssl_, from.data(), from.size(), n);
+  });
+}
+
+template <class Call>
+tls_engine::step tls_engine::transfer(std::size_t size, Call call) {
+  if (size == 0)
     return {};
   ERR_clear_error();
   std::size_t n = 0;
-  int result = SSL_write_ex(ssl_, from.data(), from.size(), &n);
+  int result = call(&n);
   return perform(result, n);
 }
 
@@ -176,7 +180,7 @@ void tls_engine::end_read(const boost::system::error_code& ec,
   // The TCP stream ended without the peer's close_notify.
   if (ec == asio::error::eof)
     input_error_ = ssl::error::stream_truncated;
-  else if (ec)
+  else if (ec && ec != asio::error::operation_aborted)
     input_error_ = ec;
 }
 

@@ -71,7 +71,8 @@ public:
   bool reading() const noexcept { return reading_; }
   boost::asio::mutable_buffer begin_read();
   void end_read(const boost::system::error_code& ec, std::size_t n);
-  /// Set once a socket read failed: nothing more will come.
+  /// Set once a socket read failed (other than by a cancel, after which
+  /// reading may go on): nothing more will come.
   const std::optional<boost::system::error_code>& input_error() const
     noexcept {
     return input_error_;
@@ -100,6 +101,9 @@ public:
   int bio_write(const char* in, int size);
 
 private:
+  /// SSL_read_ex or SSL_write_ex through `call`, of `size` bytes.
+  template <class Call>
+  step transfer(std::size_t size, Call call);
   step perform(int result, std::size_t bytes);
 
   SSL* ssl_ = nullptr;
@@ -231,6 +235,8 @@ private:
       case waiting::input:
         core_.engine.end_read(ec, n);
         core_.io_done.cancel();
+        if (ec == boost::asio::error::operation_aborted)
+          return finish(self, ec, 0);
         break;
       case waiting::flush:
         core_.engine.end_flush(ec, n);

@@ -125,30 +125,22 @@ private:
   std::optional<tls_stream> server_;
 };
 
-/// Server writes `payload` while the client reads it, and the other way;
-/// both arrive whole.
-void send_both_ways(tls_pair& pair, const std::string& payload) {
-  std::string at_client(payload.size(), '\0');
-  completion server_write, client_read;
-  asio::async_write(pair.server(), asio::buffer(payload),
-                    server_write.handler());
-  asio::async_read(pair.client(), asio::buffer(at_client),
-                   client_read.handler());
-  REQUIRE(pair.run_until([&] { return server_write.done && client_read.done; }));
-  REQUIRE_FALSE(server_write.ec);
-  REQUIRE_FALSE(client_read.ec);
-  CHECK(at_client == payload);
+/// `from` writes `payload` while `to` reads it; it arrives whole.
+template <class From, class To>
+void transfer(tls_pair& pair, From& from, To& to, const std::string& payload) {
+  std::string received(payload.size(), '\0');
+  completion write, read;
+  asio::async_write(from, asio::buffer(payload), write.handler());
+  asio::async_read(to, asio::buffer(received), read.handler());
+  REQUIRE(pair.run_until([&] { return write.done && read.done; }));
+  REQUIRE_FALSE(write.ec);
+  REQUIRE_FALSE(read.ec);
+  CHECK(received == payload);
+}
 
-  std::string at_server(payload.size(), '\0');
-  completion client_write, server_read;
-  asio::async_write(pair.client(), asio::buffer(payload),
-                    client_write.handler());
-  asio::async_read(pair.server(), asio::buffer(at_server),
-                   server_read.handler());
-  REQUIRE(pair.run_until([&] { return client_write.done && server_read.done; }));
-  REQUIRE_FALSE(client_write.ec);
-  REQUIRE_FALSE(server_read.ec);
-  CHECK(at_server == payload);
+void send_both_ways(tls_pair& pair, const std::string& payload) {
+  transfer(pair, pair.server(), pair.client(), payload);
+  transfer(pair, pair.client(), pair.server(), payload);
 }
 
 } // namespace
@@ -260,6 +252,29 @@ TEST_CASE("tls_stream: two operations that need input read in turn",
   CHECK(write.bytes == hello.size());
   CHECK_FALSE(client_read.ec);
   CHECK(received == hello);
+}
+
+// The HTTP connection cancels a read of a refused body after a pause, and
+// still says goodbye over TLS.
+TEST_CASE("tls_stream: a cancelled read ends, and reading can go on",
+          "[tls_stream]") {
+  tls_pair pair;
+  pair.handshake();
+  char buffer[64];
+  completion cancelled;
+  pair.server().async_read_some(asio::buffer(buffer), cancelled.handler());
+  pair.run_until([] { return false; }, 50ms);
+  pair.server().next_layer().socket().cancel();
+  REQUIRE(pair.run_until([&] { return cancelled.done; }));
+  CHECK(cancelled.ec == asio::error::operation_aborted);
+
+  std::string after = "after";
+  completion write, read;
+  asio::async_write(pair.client(), asio::buffer(after), write.handler());
+  pair.server().async_read_some(asio::buffer(buffer), read.handler());
+  REQUIRE(pair.run_until([&] { return read.done; }));
+  REQUIRE_FALSE(read.ec);
+  CHECK(std::string(buffer, read.bytes) == after);
 }
 
 TEST_CASE("tls_stream: how a connection ends", "[tls_stream]") {
