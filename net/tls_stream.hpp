@@ -242,9 +242,13 @@ private:
         core_.engine.end_flush(ec, n);
         core_.io_done.cancel();
         break;
-      case waiting::other_io: // woken: look again, unless cancelled
-        if (self.get_cancellation_state().cancelled()
-            != boost::asio::cancellation_type::none)
+      case waiting::other_io:
+        // Woken: look again. A cancel ends only a wait for input; a step
+        // already taken has its result (and its bytes), whose output goes
+        // out first.
+        if (!stepped_
+            && self.get_cancellation_state().cancelled()
+                 != boost::asio::cancellation_type::none)
           return finish(self, boost::asio::error::operation_aborted, 0);
         break;
       case waiting::deferred_completion:
@@ -319,7 +323,7 @@ private:
       result_.ec = ec;
       result_.bytes = n;
       waiting_for_ = waiting::deferred_completion;
-      boost::asio::post(core_.next.get_executor(), std::move(self));
+      boost::asio::post(std::move(self)); // on the handler's executor
     }
 
     template <class Self>

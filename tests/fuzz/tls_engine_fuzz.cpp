@@ -74,6 +74,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   std::array<char, 4096> plain{};
   bool handshaken = false;
   std::size_t at = 0;
+  std::size_t capacity = 0; // of the input buffer, seen when it is empty
   for (std::size_t turn = 0;; ++turn) {
     auto result
       = handshaken
@@ -89,8 +90,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
     if (at == size)
       return 0; // the peer went quiet
     auto space = engine.begin_read();
-    if (space.size() == 0)
-      std::abort(); // asked for more while holding a full buffer
+    if (capacity == 0)
+      capacity = space.size();
+    if (space.size() != capacity)
+      std::abort(); // asked for more before using up what came
     std::size_t n = std::min({space.size(), pieces[turn % pieces.size()],
                               size - at});
     std::memcpy(space.data(), data + at, n);
