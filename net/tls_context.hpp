@@ -10,8 +10,9 @@
 namespace openmfd::net {
 
 /// A server TLS context: TLS 1.2 minimum (1.3 preferred), forward-secret AEAD
-/// cipher suites only, no compression, no renegotiation. Null with `error`
-/// set when the key or certificate is refused.
+/// cipher suites only, no compression, no renegotiation, resumption through
+/// stateless TLS 1.3 tickets only. Null with `error` set when the key or
+/// certificate is refused.
 std::shared_ptr<boost::asio::ssl::context>
 make_tls_context(const tls_identity& identity, std::string& error);
 

@@ -74,13 +74,22 @@ int ssl_reason(const beast::error_code& ec) {
 /// driven by one io_context on the test thread.
 class tls_pair {
 public:
-  explicit tls_pair(int client_max_version = 0) {
-    std::string error;
-    server_context_ = make_tls_context(test_identity(), error);
-    REQUIRE(server_context_);
-    if (client_max_version)
-      SSL_CTX_set_max_proto_version(client_context_.native_handle(),
-                                    client_max_version);
+  /// `server_context` stands for one server process (its ticket key);
+  /// null makes a new one. `session` is offered for resumption.
+  explicit tls_pair(int client_max_version = 0,
+                    std::shared_ptr<ssl::context> server_context = nullptr,
+                    SSL_SESSION* session = nullptr)
+    : server_context_(server_context ? std::move(server_context)
+                                     : new_server_context()),
+      client_max_version_(client_max_version) {
+    if (session)
+      REQUIRE(SSL_set_session(client_.native_handle(), session) == 1);
+    // On the connection itself: the context's setting would come too late
+    // for the client stream, made with the pair.
+    if (client_max_version_)
+      REQUIRE(SSL_set_max_proto_version(client_.native_handle(),
+                                        client_max_version_)
+              == 1);
     tcp::acceptor acceptor{io_, {asio::ip::make_address("127.0.0.1"), 0}};
     tcp::socket accepted{io_};
     completion accept, connect;
@@ -90,6 +99,13 @@ public:
     REQUIRE_FALSE(accept.ec);
     REQUIRE_FALSE(connect.ec);
     server_.emplace(std::move(accepted), *server_context_);
+  }
+
+  static std::shared_ptr<ssl::context> new_server_context() {
+    std::string error;
+    auto context = make_tls_context(test_identity(), error);
+    REQUIRE(context);
+    return context;
   }
 
   tls_stream& server() { return *server_; }
@@ -104,6 +120,8 @@ public:
     INFO(server_side.ec.message() << " / " << client_side.ec.message());
     REQUIRE_FALSE(server_side.ec);
     REQUIRE_FALSE(client_side.ec);
+    if (client_max_version_)
+      REQUIRE(SSL_version(client_.native_handle()) == client_max_version_);
   }
 
   /// Runs handlers until `done` holds or `limit` passes; whether it held.
@@ -120,6 +138,7 @@ public:
 private:
   asio::io_context io_;
   std::shared_ptr<ssl::context> server_context_;
+  int client_max_version_;
   ssl::context client_context_{ssl::context::tls_client}; // verifies nothing
   beast::ssl_stream<beast::tcp_stream> client_{io_, client_context_};
   std::optional<tls_stream> server_;
@@ -291,6 +310,9 @@ TEST_CASE("tls_stream: how a connection ends", "[tls_stream]") {
     CHECK(read.ec == asio::error::eof);
   }
   SECTION("a TCP close without close_notify is a truncation") {
+    // The client reads first: the ticket the server sent after the
+    // handshake, unread in its socket, would make the close a reset.
+    transfer(pair, pair.server(), pair.client(), "ticket and data");
     pair.raw().close();
     pair.server().async_read_some(asio::buffer(buffer), read.handler());
     REQUIRE(pair.run_until([&] { return read.done; }));
@@ -395,4 +417,59 @@ TEST_CASE("tls_stream: an alert from a read waits for a stuck write",
   INFO(read.ec.message());
   CHECK(ssl_reason(read.ec) != 0);
   CHECK(write.ec);
+}
+
+namespace {
+
+using session_ptr = std::unique_ptr<SSL_SESSION, decltype(&SSL_SESSION_free)>;
+
+/// A copy of the session `pair`'s client holds now (with any ticket a read
+/// has taken in), safe from what later happens to that connection.
+session_ptr client_session(tls_pair& pair) {
+  return {SSL_SESSION_dup(SSL_get0_session(pair.client().native_handle())),
+          SSL_SESSION_free};
+}
+
+bool resumed(tls_pair& pair) {
+  return SSL_session_reused(pair.client().native_handle()) == 1;
+}
+
+} // namespace
+
+TEST_CASE("tls_stream: TLS 1.3 resumes with the server's ticket, TLS 1.2 "
+          "gets no ticket",
+          "[tls_stream]") {
+  auto server_process = tls_pair::new_server_context();
+
+  SECTION("TLS 1.3") {
+    tls_pair first{0, server_process};
+    first.handshake();
+    send_both_ways(first, "the client's read takes the ticket in");
+    auto session = client_session(first);
+    REQUIRE(SSL_SESSION_has_ticket(session.get()) == 1);
+    CHECK_FALSE(resumed(first));
+
+    tls_pair again{0, server_process, session.get()};
+    again.handshake();
+    CHECK(resumed(again));
+    send_both_ways(again, "resumed");
+
+    // Another process has another ticket key: a full handshake instead.
+    tls_pair restarted{0, nullptr, session.get()};
+    restarted.handshake();
+    CHECK_FALSE(resumed(restarted));
+    send_both_ways(restarted, "full");
+  }
+
+  SECTION("TLS 1.2") {
+    tls_pair first{TLS1_2_VERSION, server_process};
+    first.handshake();
+    send_both_ways(first, "no ticket arrives");
+    auto session = client_session(first);
+    CHECK(SSL_SESSION_has_ticket(session.get()) == 0);
+
+    tls_pair again{TLS1_2_VERSION, server_process, session.get()};
+    again.handshake();
+    CHECK_FALSE(resumed(again));
+  }
 }
