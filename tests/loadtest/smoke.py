@@ -2,7 +2,8 @@
 
 Starts openmfd-server (dry-run keyboard, fresh data dir, 127.0.0.1, port 0)
 with clients pre-paired through `clients add`, runs the actions and screens
-scenarios with --json and checks that nothing failed and the counts add up.
+and storm scenarios with --json and checks that nothing failed and the counts
+add up, and that reconnecting panels resume their TLS sessions.
 Timings are not checked: this runs under sanitizers and on busy machines.
 
 Usage: smoke.py SERVER LOADTEST
@@ -87,6 +88,18 @@ def check_screens(report):
     assert report["deliveries"] == report["expected_deliveries"]
 
 
+def check_storm(report, clients, resuming):
+    assert report["churn_connects"] > clients, report["churn_connects"]
+    resumed = report["tls_resumed_connects"]
+    if resuming:
+        # Each panel's first connect is a full handshake, every later one
+        # offers the ticket the one before was given.
+        assert report["connects"] - clients <= resumed <= report["connects"], \
+            (resumed, report["connects"])
+    else:
+        assert resumed == 0, resumed
+
+
 def main(server, loadtest):
     with tempfile.TemporaryDirectory(prefix="openmfd-smoke-") as tmp:
         data_dir, ids_path = f"{tmp}/data", f"{tmp}/ids"
@@ -103,6 +116,11 @@ def main(server, loadtest):
                                # 20 changes a second per panel: within the
                                # server's allowance of 30.
                                "--rate", "80"))
+            for resuming, extra in ((True, []), (False, ["--full-handshakes"])):
+                check_storm(load(loadtest, port, ids_path, proc.pid,
+                                 "--clients", "5", "--duration", "1",
+                                 "--scenario", "storm", *extra),
+                            5, resuming)
         finally:
             proc.terminate()
             code = proc.wait(timeout=STOP_TIMEOUT)

@@ -48,6 +48,7 @@ target resolve_target(const options& opts) {
   where.server_id = opts.server_id;
   where.transport = opts.transport;
   where.timeout = opts.timeout;
+  where.resume_tls = !opts.full_handshakes;
   return where;
 }
 

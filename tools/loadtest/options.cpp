@@ -99,6 +99,9 @@ std::variant<options, int> parse_options(int argc, char** argv) {
   app.add_option("--server-id", opts.server_id,
                  "Expected server_id of GET /info");
   app.add_flag("--json", opts.json, "Print the report as JSON");
+  app.add_flag("--full-handshakes", opts.full_handshakes,
+               "Never resume a TLS session (by default a panel offers the "
+               "ticket its last connect was given)");
   app.add_flag("--allow-remote", opts.allow_remote,
                "Allow a server outside 127.0.0.0/8 and ::1");
   try {

@@ -34,6 +34,7 @@ struct options {
   std::optional<std::string> server_id;
   bool json = false;
   bool allow_remote = false;
+  bool full_handshakes = false; ///< never resume a TLS session
 };
 
 /// The name of `s` as on the command line.

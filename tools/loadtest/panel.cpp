@@ -119,6 +119,8 @@ protected:
       // Small request/answer exchanges: never wait for Nagle.
       beast::get_lowest_layer(stream).socket().set_option(
         net::ip::tcp::no_delay{true}, ec);
+      if (where_.resume_tls && who_.tls_session)
+        SSL_set_session(stream.native_handle(), who_.tls_session.get());
       stream.async_handshake(ssl::stream_base::client,
                              [this, self, then](error_code tls_ec) {
                                if (tls_ec)
@@ -176,7 +178,10 @@ protected:
         return events_.on_ping(slot_);
       case inbound_kind::connected:
         connected_ = true;
-        return events_.on_connected(slot_, heartbeat_);
+        keep_tls_session();
+        return events_.on_connected(
+          slot_, heartbeat_,
+          SSL_session_reused(http_stream().native_handle()) == 1);
       case inbound_kind::connect_refused:
         return finish("connect_refused:" + in.text);
       case inbound_kind::close:
@@ -202,6 +207,16 @@ protected:
   credentials& who_;
 
 private:
+  /// Keeps a copy of the session for the next connect once the server's
+  /// ticket has come with the replies read so far; a copy, because OpenSSL
+  /// spoils a session whose connection ends without close_notify.
+  void keep_tls_session() {
+    SSL_SESSION* session = SSL_get0_session(http_stream().native_handle());
+    if (!where_.resume_tls || !session || !SSL_SESSION_has_ticket(session))
+      return;
+    who_.tls_session.reset(SSL_SESSION_dup(session), SSL_SESSION_free);
+  }
+
   void on_tls() {
     if (!who_.token.empty())
       return open_transport();

@@ -16,6 +16,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <openssl/ssl.h>
 
 #include "tools/loadtest/wire.hpp"
 
@@ -30,23 +31,28 @@ struct target {
   std::optional<std::string> server_id; ///< expected /info server_id
   transport_kind transport = transport_kind::websocket;
   std::chrono::milliseconds timeout{10'000}; ///< for each step of a connect
+  bool resume_tls = true; ///< offer the last connect's TLS session
 };
 
 /// Who a panel is; `token` is filled by its first successful /authorise
-/// and reused by later connects.
+/// and reused by later connects, as is the TLS session of the last connect
+/// that brought a ticket (a browser does both).
 struct credentials {
   std::string client_id;
   std::string client_name;
   std::string token;
+  std::shared_ptr<SSL_SESSION> tls_session;
 };
 
 /// The owner's side of a panel; `slot` is the number the panel was made with.
 class panel_events {
 public:
   /// The Socket.IO CONNECT was answered: events may be sent now. A ping
-  /// is due at least once per `heartbeat` (ping interval + timeout).
+  /// is due at least once per `heartbeat` (ping interval + timeout);
+  /// `tls_resumed`: the TLS handshake resumed an earlier session.
   virtual void on_connected(std::size_t slot,
-                            std::chrono::milliseconds heartbeat)
+                            std::chrono::milliseconds heartbeat,
+                            bool tls_resumed)
     = 0;
   /// An ack or an event received after CONNECT.
   virtual void on_inbound(std::size_t slot, const inbound& in) = 0;

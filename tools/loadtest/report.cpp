@@ -103,6 +103,7 @@ std::string render_json(const tally& t, const run_facts& facts) {
   out["clients"] = o.clients;
   out["window_s"] = facts.window_s;
   out["connects"] = t.connects.get();
+  out["tls_resumed_connects"] = t.resumed_connects.get();
   out["connected_at_start"] = facts.connected_at_start;
   out["churn_connects"] = t.churns.get();
   out["churn_connects_per_s"] = per_second(t.churns.get(), facts.window_s);
@@ -140,7 +141,9 @@ std::string render_text(const tally& t, const run_facts& facts) {
                     + format("%.1f s", facts.window_s));
   row("connects", std::to_string(t.connects.get()) + " ("
                     + std::to_string(facts.connected_at_start)
-                    + " open at start)");
+                    + " open at start, "
+                    + std::to_string(t.resumed_connects.get())
+                    + " on resumed TLS)");
   row("connect time", latency_text(t.connect_ns, 1e6, "ms"));
   if (t.churns.get() > 0)
     row("churn", std::to_string(t.churns.get()) + " connects, "

@@ -13,6 +13,7 @@ void tally::error(std::string_view kind, std::uint64_t n) {
 void tally::merge(const tally& other) {
   for (auto [mine, theirs] :
        {std::pair{&connects, &other.connects},
+        {&resumed_connects, &other.resumed_connects},
         {&open_sessions, &other.open_sessions},
         {&churns, &other.churns},
         {&requests, &other.requests},

@@ -33,6 +33,7 @@ private:
 
 struct tally {
   live_count connects;      ///< Socket.IO CONNECTs answered
+  live_count resumed_connects; ///< of those, on a resumed TLS session
   live_count open_sessions; ///< connected now
   live_count churns;        ///< storm: connects inside the load window
   live_count requests;      ///< measured requests sent

@@ -117,11 +117,14 @@ void worker::check_connect_phase() {
     connecting_.store(false);
 }
 
-void worker::on_connected(std::size_t i, std::chrono::milliseconds heartbeat) {
+void worker::on_connected(std::size_t i, std::chrono::milliseconds heartbeat,
+                          bool tls_resumed) {
   auto& s = slots_[i];
   auto now = now_ns();
   tally_.connect_ns.record(now - s.connect_started);
   tally_.connects.add();
+  if (tls_resumed)
+    tally_.resumed_connects.add();
   tally_.open_sessions.add();
   s.connect_started = 0;
   s.connected = true;

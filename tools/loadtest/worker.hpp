@@ -78,7 +78,8 @@ private:
     std::size_t setter = 0;
   };
 
-  void on_connected(std::size_t i, std::chrono::milliseconds heartbeat) override;
+  void on_connected(std::size_t i, std::chrono::milliseconds heartbeat,
+                    bool tls_resumed) override;
   void on_inbound(std::size_t i, const inbound& in) override;
   void on_ping(std::size_t i) override;
   void on_closed(std::size_t i, std::string_view error) override;
