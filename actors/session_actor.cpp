@@ -27,12 +27,12 @@ namespace {
 using protocol::engineio_packet;
 using protocol::socketio_packet_type;
 
-/// How long the auth actor may take to answer.
-constexpr auto peer_timeout = std::chrono::seconds{5};
-
-/// The injector and the screens actor answer every request, also when they
-/// stop, so their requests need no timeout: one would cost the clock thread
-/// two wake-ups per key press.
+/// The injector, the screens actor and the auth actor answer every
+/// request, also when they stop, so their requests need no timeout: one
+/// would cost CAF's clock thread two wake-ups per key press or connect. A
+/// token check that hangs (a stalled disk under the auth actor) ends at the
+/// session's connect deadline, and the panel is not told "unauthorized"
+/// for a token that may be good.
 constexpr auto always_answered = caf::infinite;
 
 /// Screen requests one session may have waiting for the screens actor.
@@ -177,7 +177,7 @@ void on_connect(self_ptr self, const protocol::socketio_packet& p) {
     return refuse(self);
   }
   st.sio = sio_phase::authenticating;
-  self->request(st.cfg.auth, peer_timeout, atom::validate_v, *token)
+  self->request(st.cfg.auth, always_answered, atom::validate_v, *token)
     .then(
       [self](const client_identity& who) {
         if (self->state.sio == sio_phase::authenticating

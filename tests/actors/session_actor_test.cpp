@@ -93,18 +93,27 @@ constexpr std::string_view test_bindings = R"({
 /// What the fake auth actor saw.
 struct auth_record {
   std::vector<std::string> subscribed; ///< id hashes
+  /// Checks of the token "stall", never answered (as with a hung disk).
+  std::vector<caf::typed_response_promise<client_identity>> stalled;
 };
 
-/// Accepts the token "good" (and nothing else) as client "Tablet".
+/// Accepts the token "good" (and nothing else) as client "Tablet"; leaves
+/// the token "stall" unanswered.
 actors::auth_actor::behavior_type
-fake_auth(actors::auth_actor::pointer, std::shared_ptr<auth_record> record) {
+fake_auth(actors::auth_actor::pointer self,
+          std::shared_ptr<auth_record> record) {
   return {
     [](atom::authorise, const std::string&, const std::string&,
        const std::string&, std::uint64_t) {
       return actors::authorise_outcome{};
     },
-    [](atom::validate,
-       const std::string& token) -> caf::result<client_identity> {
+    [self, record](atom::validate,
+                   const std::string& token) -> caf::result<client_identity> {
+      if (token == "stall") {
+        record->stalled.push_back(
+          self->make_response_promise<client_identity>());
+        return record->stalled.back();
+      }
       if (token == "good")
         return client_identity{"0123456789abcdef", "Tablet"};
       return caf::make_error(actors::auth_error::invalid_token);
@@ -347,6 +356,21 @@ TEST_CASE_METHOD(session_fixture, "no CONNECT within 10 s closes the "
   CHECK_FALSE(*ended);
   advance(1ms);
   CHECK(held->body() == "1");
+  CHECK(*ended);
+}
+
+TEST_CASE_METHOD(session_fixture, "a token check that never ends: the "
+                                  "connect deadline closes the session, "
+                                  "without a false unauthorized") {
+  open();
+  auto held = poll();
+  CHECK(post(R"(40{"token":"stall"})")->body() == "ok");
+  REQUIRE(auth_log->stalled.size() == 1);
+  advance(9'999ms);
+  CHECK_FALSE(*ended);
+  CHECK(held->responses.empty());
+  advance(1ms);
+  CHECK(held->body() == "1"); // a close, so the panel simply reconnects
   CHECK(*ended);
 }
 
