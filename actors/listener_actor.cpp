@@ -103,11 +103,6 @@ void open_session(self_ptr self, const exchange_ptr& exchange,
     });
 }
 
-bool is_invalid_token(const caf::error& err) {
-  return err.category() == caf::atom("auth")
-         && err.code() == static_cast<std::uint8_t>(auth_error::invalid_token);
-}
-
 // A handshake opens a session; a request with a sid goes to its session.
 void engineio(self_ptr self, const exchange_ptr& exchange) {
   auto& st = self->state;

@@ -12,4 +12,9 @@ std::string to_string(auth_error x) {
   return "unknown";
 }
 
+bool is_invalid_token(const caf::error& err) {
+  return err.category() == caf::atom("auth")
+         && err.code() == static_cast<std::uint8_t>(auth_error::invalid_token);
+}
+
 } // namespace openmfd::actors

@@ -94,6 +94,10 @@ enum class auth_error : std::uint8_t {
 
 std::string to_string(auth_error x);
 
+/// The auth actor's answer that a token is not (or no longer) good, as
+/// opposed to the auth actor being unreachable.
+bool is_invalid_token(const caf::error& err);
+
 /// Errors of the injector actor (caf::error category "injector"); the wire
 /// code is `to_string` (defined in injector_actor.cpp).
 enum class injector_error : std::uint8_t {

@@ -184,9 +184,15 @@ void on_connect(self_ptr self, const protocol::socketio_packet& p) {
             && !closing(self))
           admit(self, who);
       },
-      [self](const caf::error&) {
-        if (self->state.sio == sio_phase::authenticating)
-          refuse(self);
+      [self](const caf::error& err) {
+        if (self->state.sio != sio_phase::authenticating)
+          return;
+        if (is_invalid_token(err))
+          return refuse(self);
+        // The auth actor is gone (the server stops): the token may be good.
+        log("session").warn("session #{}: token check failed: {}",
+                            self->state.cfg.serial, to_string(err));
+        close_session(self, "token check failed");
       });
 }
 

@@ -372,6 +372,19 @@ TEST_CASE_METHOD(session_fixture, "a token check that never ends: the "
   advance(1ms);
   CHECK(held->body() == "1"); // a close, so the panel simply reconnects
   CHECK(*ended);
+  auth_log->stalled.clear(); // the promises hold both actors
+}
+
+TEST_CASE_METHOD(session_fixture, "a token check the auth actor cannot "
+                                  "answer (it stopped): a close, no false "
+                                  "unauthorized") {
+  caf::anon_send_exit(auth, caf::exit_reason::user_shutdown);
+  run();
+  open();
+  auto held = poll();
+  CHECK(post(R"(40{"token":"good"})")->body() == "ok");
+  CHECK(held->body() == "1");
+  CHECK(auth_log->subscribed.empty());
 }
 
 TEST_CASE_METHOD(session_fixture, "polling errors") {
