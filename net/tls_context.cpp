@@ -13,7 +13,9 @@ constexpr const char* tls12_ciphers = "ECDHE-ECDSA-AES128-GCM-SHA256:"
                                       "ECDHE-ECDSA-AES256-GCM-SHA384:"
                                       "ECDHE-ECDSA-CHACHA20-POLY1305";
 
-// How long a ticket resumes: a tablet's nap, not a day.
+// How long a ticket resumes: a tablet's nap, not a day. (Each connect
+// brings fresh tickets, so a panel back within the hour every time keeps
+// resuming.)
 constexpr long ticket_lifetime_s = 3600;
 
 // Runs once the version is chosen and before the ServerHello is built,
@@ -41,7 +43,9 @@ std::shared_ptr<ssl::context> make_tls_context(const tls_identity& identity,
   // SSL_OP_ALLOW_NO_DHE_KEX), and no early data is accepted. TLS 1.2
   // tickets would carry the master secret itself, so 1.2 gets none.
   SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_OFF);
-  SSL_CTX_set_num_tickets(native, 1);
+  // Two, as OpenSSL's default: a long-polling panel opens two connections,
+  // and a client uses each ticket once.
+  SSL_CTX_set_num_tickets(native, 2);
   SSL_CTX_set_timeout(native, ticket_lifetime_s);
   SSL_CTX_set_cert_cb(native, no_tickets_below_tls13, nullptr);
   // An idle panel's connection gives its read and write buffers back (about

@@ -106,7 +106,8 @@ row screens "100x10 at 1000 sets/s: delivery p99 (ms)" "<= 5" \
 # run makes every handshake a full one.
 run storm --scenario storm --clients 50 --duration 10
 row storm "complete connects/s, TLS resumed" ">= 2000" \
-  "$(figure storm .churn_connects_per_s) ($(errors storm))"
+  "$(figure storm .churn_connects_per_s) ($(figure storm \
+  .tls_resumed_connects)/$(figure storm .connects) resumed, $(errors storm))"
 run storm-full --scenario storm --clients 50 --duration 10 --full-handshakes
 row storm "complete connects/s, full TLS handshakes" ">= 2000" \
   "$(figure storm-full .churn_connects_per_s) ($(errors storm-full))"

@@ -468,6 +468,7 @@ TEST_CASE("tls_stream: TLS 1.3 resumes with the server's ticket, TLS 1.2 "
     auto session = client_session(first);
     CHECK(SSL_SESSION_has_ticket(session.get()) == 0);
 
+    // Nor by session id: the server keeps no session cache.
     tls_pair again{TLS1_2_VERSION, server_process, session.get()};
     again.handshake();
     CHECK_FALSE(resumed(again));
