@@ -38,7 +38,7 @@ std::shared_ptr<ssl::context> make_tls_context(const tls_identity& identity,
   // Resumption through TLS 1.3 tickets only: a panel back from sleep or a
   // Wi-Fi drop reconnects without the certificate work (about half a
   // client's handshake). Tickets are stateless, so a handshake flood fills
-  // no cache; their key is random per process and never leaves memory; a
+  // no cache; their key is random per process and never written to disk; a
   // resumed handshake still runs ECDHE (OpenSSL refuses psk_ke without
   // SSL_OP_ALLOW_NO_DHE_KEX), and no early data is accepted. TLS 1.2
   // tickets would carry the master secret itself, so 1.2 gets none.

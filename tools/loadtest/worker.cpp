@@ -287,6 +287,10 @@ void worker::end() {
 }
 
 void worker::tick() {
+  // A wait that completed just before end() cancelled it still runs: its
+  // request would go out after the load window, as the links close.
+  if (!loading_)
+    return;
   auto elapsed_s = static_cast<double>(now_ns() - load_started_) * 1e-9;
   auto due = static_cast<std::uint64_t>(elapsed_s * settings_.rate);
   for (; issued_ < due; ++issued_) {
