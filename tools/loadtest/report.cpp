@@ -1,9 +1,9 @@
 #include "tools/loadtest/report.hpp"
 
-#include <cstdio>
-
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+
+#include "tools/loadtest/latency_report.hpp"
 
 namespace openmfd::loadtest {
 
@@ -11,50 +11,12 @@ namespace {
 
 namespace json = boost::json;
 
-struct percentile_point {
-  const char* name;
-  double percent;
-};
-constexpr percentile_point points[] = {
-  {"p50", 50}, {"p90", 90}, {"p99", 99}, {"p99_9", 99.9}};
-
 double per_second(std::uint64_t count, double window_s) {
   return window_s > 0 ? static_cast<double>(count) / window_s : 0;
 }
 
 const char* transport_name(transport_kind t) {
   return t == transport_kind::polling ? "polling" : "websocket";
-}
-
-/// Percentiles of `h` (recorded in ns) in `unit_ns` units.
-json::object latency_json(const histogram& h, double unit_ns) {
-  json::object out;
-  out["count"] = h.count();
-  for (const auto& p : points)
-    out[p.name] = static_cast<double>(h.percentile(p.percent)) / unit_ns;
-  out["max"] = static_cast<double>(h.max()) / unit_ns;
-  out["mean"] = h.mean() / unit_ns;
-  return out;
-}
-
-std::string format(const char* pattern, double a) {
-  char text[64];
-  std::snprintf(text, sizeof(text), pattern, a);
-  return text;
-}
-
-/// `p50 1.2 p90 3.4 ... max 9.9 (unit)`, or "none".
-std::string latency_text(const histogram& h, double unit_ns, const char* unit) {
-  if (h.count() == 0)
-    return "none";
-  std::string line;
-  for (const auto& p : points)
-    line += std::string{p.name} + " "
-            + format("%.1f", static_cast<double>(h.percentile(p.percent))
-                               / unit_ns)
-            + "  ";
-  return line + "max " + format("%.1f", static_cast<double>(h.max()) / unit_ns)
-         + " " + unit + "  (n=" + std::to_string(h.count()) + ")";
 }
 
 std::optional<double> per_session_kib(const run_facts& facts) {

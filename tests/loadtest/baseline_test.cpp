@@ -1,0 +1,63 @@
+#include <catch2/catch.hpp>
+
+#include <boost/json/parse.hpp>
+
+#include "tools/loadtest/baseline.hpp"
+
+using namespace openmfd::loadtest;
+using namespace std::chrono_literals;
+
+namespace {
+
+baseline_settings small_run() {
+  baseline_settings s;
+  s.round_trips = 300;
+  s.clients = 4;
+  s.duration = 300ms;
+  s.message_bytes = 100;
+  return s;
+}
+
+} // namespace
+
+TEST_CASE("baseline: each probe times every round trip it was asked for",
+          "[loadtest][baseline]") {
+  auto settings = small_run();
+  auto figures = measure_baseline(settings);
+  CHECK(figures.tcp_round_trip.count() == settings.round_trips);
+  CHECK(figures.thread_round_trip.count() == settings.round_trips);
+  // Nothing on loopback takes no time, or a second.
+  CHECK(figures.tcp_round_trip.min() > 0);
+  CHECK(figures.tcp_round_trip.percentile(50) < 1'000'000'000);
+  CHECK(figures.thread_round_trip.min() > 0);
+}
+
+TEST_CASE("baseline: the echo probe counts checked echoes in its window",
+          "[loadtest][baseline]") {
+  auto settings = small_run();
+  auto figures = measure_baseline(settings);
+  CHECK(figures.echo_mismatches == 0);
+  // Four connections in 300 ms: a few at least, each one checked.
+  CHECK(figures.echo_round_trips >= settings.clients);
+  CHECK(figures.echo_window_s >= 0.3);
+  CHECK(figures.echo_window_s < 5);
+}
+
+TEST_CASE("baseline: the JSON report carries the measured figures",
+          "[loadtest][baseline]") {
+  auto settings = small_run();
+  auto figures = measure_baseline(settings);
+  auto report = boost::json::parse(render_baseline_json(settings, figures))
+                  .as_object();
+  CHECK(report.at("tcp_round_trip_us").at("count").to_number<std::uint64_t>()
+        == settings.round_trips);
+  const auto& echo = report.at("echo").as_object();
+  CHECK(echo.at("round_trips").to_number<std::uint64_t>()
+        == figures.echo_round_trips);
+  CHECK(echo.at("round_trips_per_s").to_number<double>()
+        == Approx(static_cast<double>(figures.echo_round_trips)
+                  / figures.echo_window_s));
+  auto text = render_baseline_text(settings, figures);
+  CHECK(text.find("4 connections") != std::string::npos);
+  CHECK(text.find("echoes wrong") == std::string::npos);
+}

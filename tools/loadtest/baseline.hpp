@@ -1,0 +1,55 @@
+#pragma once
+
+// What this machine costs before any server code runs: the floor under
+// openmfd-loadtest's figures. A load test measures the server and the
+// machine together; on a virtual machine where a system call or a thread
+// wake-up costs ten times what it does on bare metal, the same server
+// scores a fraction of its bare-metal figures. These three probes, run in
+// one process over loopback, say which kind of machine a table came from.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "tools/loadtest/histogram.hpp"
+
+namespace openmfd::loadtest {
+
+struct baseline_settings {
+  /// Round trips timed by each latency probe.
+  std::size_t round_trips = 20'000;
+  /// Connections of the echo probe (as many as the `actions` panels).
+  std::size_t clients = 100;
+  /// How long the echo probe runs.
+  std::chrono::milliseconds duration{5'000};
+  /// Bytes sent and echoed each round trip (about an ack in a TLS record).
+  std::size_t message_bytes = 64;
+};
+
+struct baseline_figures {
+  /// One loopback TCP connection, a blocking client thread and a blocking
+  /// echo thread: a request and its answer, nothing else (ns).
+  histogram tcp_round_trip;
+  /// Two threads handing a turn back and forth through a mutex and a
+  /// condition variable: two wake-ups (ns).
+  histogram thread_round_trip;
+  /// `clients` loopback connections, each closed loop: one Asio thread
+  /// writes and reads them all, one Asio thread echoes. The most that a
+  /// one-thread server and a one-thread client, doing no work at all, reach.
+  std::uint64_t echo_round_trips = 0;
+  double echo_window_s = 0;
+  /// Echoes that came back different from what was sent (must be 0).
+  std::uint64_t echo_mismatches = 0;
+};
+
+/// Runs the three probes one after the other. Throws std::system_error when
+/// a loopback socket cannot be opened.
+baseline_figures measure_baseline(const baseline_settings& settings);
+
+std::string render_baseline_text(const baseline_settings& settings,
+                                 const baseline_figures& figures);
+std::string render_baseline_json(const baseline_settings& settings,
+                                 const baseline_figures& figures);
+
+} // namespace openmfd::loadtest
