@@ -87,7 +87,7 @@ rows=()
 # row SCENARIO FIGURE TARGET MEASURED
 row() { rows+=("$(printf '%-10s| %-42s| %-17s| %s' "$@")"); }
 
-# The machine's own floor first (no server, no TLS): the figures below are
+# The machine's own floor first (no server code): the figures below are
 # the server's and this machine's together.
 "$baseline" --json >"$work/machine.json"
 row machine "loopback TCP round trip p50 (us)" "-" \
@@ -96,6 +96,9 @@ row machine "thread wake-up round trip p50 (us)" "-" \
   "$(figure machine .thread_round_trip_us.p50)"
 row machine "do-nothing echo, 100 connections (/s)" "-" \
   "$(figure machine .echo.round_trips_per_s)"
+row machine "bare TLS connects/s, resumed / full" "-" \
+  "$(figure machine .tls_resumed.connects_per_s) / $(figure machine \
+  .tls_full.connects_per_s)"
 
 errors() { figure "$1" '"\(.errors) errors \(.error_kinds)"'; }
 

@@ -15,6 +15,7 @@ baseline_settings small_run() {
   s.clients = 4;
   s.duration = 300ms;
   s.message_bytes = 100;
+  s.tls_clients = 2;
   return s;
 }
 
@@ -43,6 +44,22 @@ TEST_CASE("baseline: the echo probe counts checked echoes in its window",
   CHECK(figures.echo_window_s < 5);
 }
 
+TEST_CASE("baseline: TLS connects resume unless told not to",
+          "[loadtest][baseline]") {
+  auto settings = small_run();
+  auto figures = measure_baseline(settings);
+  const auto& resumed = figures.tls_resumed;
+  CHECK(resumed.failures == 0);
+  REQUIRE(resumed.connects > settings.tls_clients);
+  CHECK(resumed.connect_time.count() == resumed.connects);
+  // Every connect after each panel's first offers a session and resumes.
+  CHECK(resumed.resumed >= resumed.connects - settings.tls_clients);
+  const auto& full = figures.tls_full;
+  CHECK(full.failures == 0);
+  CHECK(full.connects > 0);
+  CHECK(full.resumed == 0);
+}
+
 TEST_CASE("baseline: the JSON report carries the measured figures",
           "[loadtest][baseline]") {
   auto settings = small_run();
@@ -57,6 +74,9 @@ TEST_CASE("baseline: the JSON report carries the measured figures",
   CHECK(echo.at("round_trips_per_s").to_number<double>()
         == Approx(static_cast<double>(figures.echo_round_trips)
                   / figures.echo_window_s));
+  CHECK(report.at("tls_resumed").at("connects").to_number<std::uint64_t>()
+        == figures.tls_resumed.connects);
+  CHECK(report.at("tls_full").at("resumed").to_number<std::uint64_t>() == 0);
   auto text = render_baseline_text(settings, figures);
   CHECK(text.find("4 connections") != std::string::npos);
   CHECK(text.find("echoes wrong") == std::string::npos);

@@ -6,17 +6,25 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "net/identity_store.hpp"
+#include "net/tls_context.hpp"
+#include "net/tls_stream.hpp"
 #include "tools/loadtest/latency_report.hpp"
 
 namespace openmfd::loadtest {
@@ -24,6 +32,7 @@ namespace openmfd::loadtest {
 namespace {
 
 namespace net = boost::asio;
+namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 using boost::system::error_code;
 using clock_type = std::chrono::steady_clock;
@@ -224,6 +233,161 @@ void run_echo(const baseline_settings& s, baseline_figures& figures) {
   server.join();
 }
 
+
+// --- TLS connects: the server's own TLS, nothing after it ------------------
+
+/// The server's TLS context (net/tls_context) with a fresh certificate.
+std::shared_ptr<ssl::context> server_tls() {
+  auto identity = openmfd::net::make_self_signed({"localhost", {"127.0.0.1"}});
+  if (!identity)
+    throw std::runtime_error{"cannot make a TLS certificate"};
+  std::string error;
+  auto context = openmfd::net::make_tls_context(*identity, error);
+  if (!context)
+    throw std::runtime_error{"the TLS context refused its identity: " + error};
+  return context;
+}
+
+/// Accepts until closed; each connection: the server's handshake on the
+/// server's TLS stream, one byte read and answered, then a plain close.
+void accept_tls(tcp::acceptor& acceptor, ssl::context& context) {
+  acceptor.async_accept([&acceptor, &context](error_code ec,
+                                              tcp::socket socket) {
+    if (ec)
+      return; // closed: the probe is over
+    socket.set_option(tcp::no_delay{true}, ec);
+    auto stream = std::make_shared<openmfd::net::tls_stream>(std::move(socket),
+                                                             context);
+    auto byte = std::make_shared<char>();
+    stream->async_handshake([stream, byte](error_code handshake_ec) {
+      if (handshake_ec)
+        return;
+      stream->async_read_some(
+        net::buffer(byte.get(), 1), [stream, byte](error_code read_ec,
+                                                   std::size_t) {
+          if (!read_ec)
+            net::async_write(*stream, net::buffer(byte.get(), 1),
+                             [stream, byte](error_code, std::size_t) {});
+        });
+    });
+    accept_tls(acceptor, context);
+  });
+}
+
+/// One panel of the TLS probe: connects again as soon as a connect ends,
+/// offering the session its last connect was given (as the tool does).
+class tls_connector {
+public:
+  tls_connector(net::io_context& io, ssl::context& context,
+                tcp::endpoint server, bool resume,
+                tls_connect_figures& figures, const bool& counting)
+    : io_(io),
+      context_(context),
+      server_(server),
+      resume_(resume),
+      figures_(figures),
+      counting_(counting) {}
+
+  void connect() {
+    if (!counting_)
+      return; // the window has closed
+    stream_.emplace(io_, context_);
+    started_ = clock_type::now();
+    stream_->next_layer().async_connect(server_, [this](error_code ec) {
+      if (ec)
+        return end(false);
+      stream_->next_layer().set_option(tcp::no_delay{true}, ec);
+      if (resume_ && session_)
+        SSL_set_session(stream_->native_handle(), session_.get());
+      stream_->async_handshake(ssl::stream_base::client,
+                               [this](error_code handshake_ec) {
+                                 if (handshake_ec)
+                                   return end(false);
+                                 exchange_byte();
+                               });
+    });
+  }
+
+private:
+  void exchange_byte() {
+    net::async_write(*stream_, net::buffer(&byte_, 1),
+                     [this](error_code ec, std::size_t) {
+                       if (ec)
+                         return end(false);
+                       net::async_read(*stream_, net::buffer(&byte_, 1),
+                                       [this](error_code read_ec,
+                                              std::size_t) {
+                                         end(!read_ec);
+                                       });
+                     });
+  }
+
+  void end(bool answered) {
+    auto* native = stream_->native_handle();
+    if (counting_) {
+      if (!answered) {
+        ++figures_.failures;
+      } else {
+        ++figures_.connects;
+        figures_.resumed += SSL_session_reused(native) ? 1 : 0;
+        figures_.connect_time.record(ns_since(started_));
+      }
+    }
+    // A copy: OpenSSL spoils a session whose connection ends without
+    // close_notify, and this one ends with a plain close.
+    if (auto* session = answered ? SSL_get0_session(native) : nullptr)
+      session_.reset(SSL_SESSION_dup(session), SSL_SESSION_free);
+    error_code ignored;
+    stream_->next_layer().close(ignored);
+    connect();
+  }
+
+  net::io_context& io_;
+  ssl::context& context_;
+  tcp::endpoint server_;
+  bool resume_;
+  tls_connect_figures& figures_;
+  const bool& counting_; ///< the window is open (client thread only)
+  std::optional<ssl::stream<tcp::socket>> stream_;
+  std::shared_ptr<SSL_SESSION> session_;
+  clock_type::time_point started_;
+  char byte_ = 'x';
+};
+
+tls_connect_figures run_tls_connects(const baseline_settings& s,
+                                     bool resume) {
+  tls_connect_figures figures;
+  auto server_context = server_tls();
+  ssl::context client_context{ssl::context::tls_client};
+  client_context.set_verify_mode(ssl::verify_none);
+  SSL_CTX_set_min_proto_version(client_context.native_handle(),
+                                TLS1_3_VERSION);
+  net::io_context server_io{1};
+  net::io_context client_io{1};
+  auto acceptor = listen_on_loopback(server_io);
+  accept_tls(acceptor, *server_context);
+  std::thread server{[&server_io] { server_io.run(); }};
+  bool counting = true;
+  std::vector<std::unique_ptr<tls_connector>> connectors;
+  for (std::size_t i = 0; i < s.tls_clients; ++i) {
+    connectors.push_back(std::make_unique<tls_connector>(
+      client_io, client_context, acceptor.local_endpoint(), resume, figures,
+      counting));
+    connectors.back()->connect();
+  }
+  net::steady_timer window{client_io, s.duration};
+  auto start = clock_type::now();
+  window.async_wait([&](error_code) {
+    counting = false;
+    figures.window_s
+      = std::chrono::duration<double>(clock_type::now() - start).count();
+  });
+  client_io.run();
+  net::post(server_io, [&acceptor] { acceptor.close(); });
+  server.join();
+  return figures;
+}
+
 } // namespace
 
 baseline_figures measure_baseline(const baseline_settings& settings) {
@@ -231,22 +395,55 @@ baseline_figures measure_baseline(const baseline_settings& settings) {
   figures.tcp_round_trip = time_tcp_round_trips(settings);
   figures.thread_round_trip = time_thread_round_trips(settings);
   run_echo(settings, figures);
+  figures.tls_resumed = run_tls_connects(settings, true);
+  figures.tls_full = run_tls_connects(settings, false);
   return figures;
 }
 
 namespace {
 
+double per_second(std::uint64_t count, double window_s) {
+  return window_s > 0 ? static_cast<double>(count) / window_s : 0;
+}
+
 double echo_rate(const baseline_figures& f) {
-  return f.echo_window_s > 0
-           ? static_cast<double>(f.echo_round_trips) / f.echo_window_s
-           : 0;
+  return per_second(f.echo_round_trips, f.echo_window_s);
+}
+
+double tls_rate(const tls_connect_figures& f) {
+  return per_second(f.connects, f.window_s);
+}
+
+std::string tls_text(const char* what, const baseline_settings& s,
+                     const tls_connect_figures& f) {
+  return std::string{"  TLS 1.3 connects, "} + what + ", "
+         + std::to_string(s.tls_clients) + " at once, one thread a side: "
+         + format("%.0f /s", tls_rate(f)) + " (" + std::to_string(f.resumed)
+         + " of " + std::to_string(f.connects) + " resumed"
+         + (f.failures ? ", " + std::to_string(f.failures) + " failed"
+                       : std::string{})
+         + ")\n    connect " + latency_text(f.connect_time, 1e3, "us")
+         + "\n";
+}
+
+boost::json::object tls_json(const baseline_settings& s,
+                             const tls_connect_figures& f) {
+  boost::json::object out;
+  out["clients"] = s.tls_clients;
+  out["connects"] = f.connects;
+  out["connects_per_s"] = tls_rate(f);
+  out["resumed"] = f.resumed;
+  out["failures"] = f.failures;
+  out["window_s"] = f.window_s;
+  out["connect_us"] = latency_json(f.connect_time, 1e3);
+  return out;
 }
 
 } // namespace
 
 std::string render_baseline_text(const baseline_settings& settings,
                                  const baseline_figures& figures) {
-  return "machine baseline (loopback, no TLS, no server code; "
+  return "machine baseline (loopback, one process, no server code; "
          + std::to_string(settings.message_bytes) + "-byte messages)\n"
          + "  TCP round trip, 1 connection:  "
          + latency_text(figures.tcp_round_trip, 1e3, "us") + "\n"
@@ -260,7 +457,8 @@ std::string render_baseline_text(const baseline_settings& settings,
               ? ", " + std::to_string(figures.echo_mismatches)
                   + " echoes wrong"
               : std::string{})
-         + "\n";
+         + "\n" + tls_text("resumed", settings, figures.tls_resumed)
+         + tls_text("full handshakes", settings, figures.tls_full);
 }
 
 std::string render_baseline_json(const baseline_settings& settings,
@@ -276,6 +474,8 @@ std::string render_baseline_json(const baseline_settings& settings,
   out["tcp_round_trip_us"] = latency_json(figures.tcp_round_trip, 1e3);
   out["thread_round_trip_us"] = latency_json(figures.thread_round_trip, 1e3);
   out["echo"] = std::move(echo);
+  out["tls_resumed"] = tls_json(settings, figures.tls_resumed);
+  out["tls_full"] = tls_json(settings, figures.tls_full);
   return boost::json::serialize(out) + "\n";
 }
 

@@ -4,8 +4,8 @@
 // openmfd-loadtest's figures. A load test measures the server and the
 // machine together; on a virtual machine where a system call or a thread
 // wake-up costs ten times what it does on bare metal, the same server
-// scores a fraction of its bare-metal figures. These three probes, run in
-// one process over loopback, say which kind of machine a table came from.
+// scores a fraction of its bare-metal figures. These probes, run in one
+// process over loopback, say which kind of machine a table came from.
 
 #include <chrono>
 #include <cstddef>
@@ -25,6 +25,21 @@ struct baseline_settings {
   std::chrono::milliseconds duration{5'000};
   /// Bytes sent and echoed each round trip (about an ack in a TLS record).
   std::size_t message_bytes = 64;
+  /// Connects in flight at once in the TLS probe (as many as a storm's).
+  std::size_t tls_clients = 50;
+};
+
+/// `tls_clients` panels connecting over and over for `duration`, one Asio
+/// thread a side: TCP connect, TLS 1.3 handshake with the server's own TLS
+/// context and stream, one byte each way, close. A storm's connect without
+/// HTTP, WebSocket or Socket.IO: the most connects a second this machine
+/// allows.
+struct tls_connect_figures {
+  std::uint64_t connects = 0;
+  std::uint64_t resumed = 0;  ///< connects on a resumed TLS session
+  std::uint64_t failures = 0; ///< must be 0
+  double window_s = 0;
+  histogram connect_time; ///< TCP connect to the answer byte (ns)
 };
 
 struct baseline_figures {
@@ -41,10 +56,16 @@ struct baseline_figures {
   double echo_window_s = 0;
   /// Echoes that came back different from what was sent (must be 0).
   std::uint64_t echo_mismatches = 0;
+
+  /// The TLS probe, offering each connect the last one's session (as
+  /// panels and the tool do), and with a full handshake every time.
+  tls_connect_figures tls_resumed;
+  tls_connect_figures tls_full;
 };
 
-/// Runs the three probes one after the other. Throws std::system_error when
-/// a loopback socket cannot be opened.
+/// Runs the probes one after the other. Throws std::system_error when a
+/// loopback socket cannot be opened, std::runtime_error when no TLS
+/// identity can be made.
 baseline_figures measure_baseline(const baseline_settings& settings);
 
 std::string render_baseline_text(const baseline_settings& settings,
