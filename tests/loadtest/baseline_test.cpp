@@ -16,6 +16,7 @@ baseline_settings small_run() {
   s.duration = 300ms;
   s.message_bytes = 100;
   s.tls_clients = 2;
+  s.idle_ticks = 20;
   return s;
 }
 
@@ -31,6 +32,8 @@ TEST_CASE("baseline: each probe times every round trip it was asked for",
   CHECK(figures.tcp_round_trip.min() > 0);
   CHECK(figures.tcp_round_trip.percentile(50) < 1'000'000'000);
   CHECK(figures.thread_round_trip.min() > 0);
+  CHECK(figures.idle_wake.count() == settings.idle_ticks);
+  CHECK(figures.idle_wake.min() > 0);
 }
 
 TEST_CASE("baseline: the echo probe counts checked echoes in its window",

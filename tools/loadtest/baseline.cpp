@@ -94,12 +94,16 @@ histogram time_tcp_round_trips(const baseline_settings& s) {
 
 // --- two threads, one turn -------------------------------------------------
 
-histogram time_thread_round_trips(const baseline_settings& s) {
+/// Hands a turn to a second thread and waits for it back, `turns` times,
+/// each at `next_start()` (now, or after a sleep); records each from the
+/// time it was due.
+template <class NextStart>
+histogram time_hand_offs(std::size_t turns, NextStart next_start) {
   std::mutex mutex;
   std::condition_variable turn_changed;
   bool others_turn = false;
   std::thread other{[&] {
-    for (std::size_t i = 0; i < s.round_trips; ++i) {
+    for (std::size_t i = 0; i < turns; ++i) {
       std::unique_lock<std::mutex> lock{mutex};
       turn_changed.wait(lock, [&] { return others_turn; });
       others_turn = false;
@@ -107,16 +111,30 @@ histogram time_thread_round_trips(const baseline_settings& s) {
     }
   }};
   histogram times;
-  for (std::size_t i = 0; i < s.round_trips; ++i) {
-    auto start = clock_type::now();
+  for (std::size_t i = 0; i < turns; ++i) {
+    auto due = next_start();
     std::unique_lock<std::mutex> lock{mutex};
     others_turn = true;
     turn_changed.notify_one();
     turn_changed.wait(lock, [&] { return !others_turn; });
-    times.record(ns_since(start));
+    times.record(ns_since(due));
   }
   other.join();
   return times;
+}
+
+histogram time_thread_round_trips(const baseline_settings& s) {
+  return time_hand_offs(s.round_trips, [] { return clock_type::now(); });
+}
+
+histogram time_idle_wakes(const baseline_settings& s) {
+  constexpr auto tick = std::chrono::milliseconds{10};
+  auto due = clock_type::now();
+  return time_hand_offs(s.idle_ticks, [&due, tick] {
+    due += tick;
+    std::this_thread::sleep_until(due);
+    return due;
+  });
 }
 
 // --- many connections, one Asio thread each side ---------------------------
@@ -394,6 +412,7 @@ baseline_figures measure_baseline(const baseline_settings& settings) {
   baseline_figures figures;
   figures.tcp_round_trip = time_tcp_round_trips(settings);
   figures.thread_round_trip = time_thread_round_trips(settings);
+  figures.idle_wake = time_idle_wakes(settings);
   run_echo(settings, figures);
   figures.tls_resumed = run_tls_connects(settings, true);
   figures.tls_full = run_tls_connects(settings, false);
@@ -449,6 +468,8 @@ std::string render_baseline_text(const baseline_settings& settings,
          + latency_text(figures.tcp_round_trip, 1e3, "us") + "\n"
          + "  thread wake-up round trip:     "
          + latency_text(figures.thread_round_trip, 1e3, "us") + "\n"
+         + "  idle wake-up, tick to answer:  "
+         + latency_text(figures.idle_wake, 1e3, "us") + "\n"
          + "  echo, " + std::to_string(settings.clients)
          + " connections, one thread a side: "
          + format("%.0f round trips/s", echo_rate(figures))
@@ -473,6 +494,7 @@ std::string render_baseline_json(const baseline_settings& settings,
   out["message_bytes"] = settings.message_bytes;
   out["tcp_round_trip_us"] = latency_json(figures.tcp_round_trip, 1e3);
   out["thread_round_trip_us"] = latency_json(figures.thread_round_trip, 1e3);
+  out["idle_wake_us"] = latency_json(figures.idle_wake, 1e3);
   out["echo"] = std::move(echo);
   out["tls_resumed"] = tls_json(settings, figures.tls_resumed);
   out["tls_full"] = tls_json(settings, figures.tls_full);

@@ -27,6 +27,8 @@ struct baseline_settings {
   std::size_t message_bytes = 64;
   /// Connects in flight at once in the TLS probe (as many as a storm's).
   std::size_t tls_clients = 50;
+  /// Ticks of the idle wake-up probe, 100 a second.
+  std::size_t idle_ticks = 500;
 };
 
 /// `tls_clients` panels connecting over and over for `duration`, one Asio
@@ -49,6 +51,10 @@ struct baseline_figures {
   /// Two threads handing a turn back and forth through a mutex and a
   /// condition variable: two wake-ups (ns).
   histogram thread_round_trip;
+  /// The same hand-off once every 10 ms, timed from the tick a sleeping
+  /// thread was due to wake at to the other thread's answer: what waking
+  /// an idle machine costs an open-loop panel before any work (ns).
+  histogram idle_wake;
   /// `clients` loopback connections, each closed loop: one Asio thread
   /// writes and reads them all, one Asio thread echoes. The most that a
   /// one-thread server and a one-thread client, doing no work at all, reach.

@@ -14,12 +14,17 @@ int main(int argc, char** argv) {
   baseline_settings settings;
   double duration_s = 5;
   bool json = false;
-  CLI::App app{"Measures this machine's floor over loopback: a TCP round "
-               "trip, a thread wake-up round trip, and a one-thread echo "
-               "with many connections"};
+  CLI::App app{"Measures this machine's floor: a loopback TCP round trip, "
+               "thread wake-ups (busy and idle), a one-thread echo with many "
+               "connections, and bare TLS connects with the server's own TLS",
+               "openmfd-baseline"};
   app.add_option("--round-trips", settings.round_trips,
                  "Round trips timed by each latency probe")
     ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}))
+    ->capture_default_str();
+  app.add_option("--idle-ticks", settings.idle_ticks,
+                 "Ticks of the idle wake-up probe (100 a second)")
+    ->check(CLI::Range(std::size_t{1}, std::size_t{60'000}))
     ->capture_default_str();
   app.add_option("--clients", settings.clients, "Connections of the echo probe")
     ->check(CLI::Range(std::size_t{1}, std::size_t{1'000}))
