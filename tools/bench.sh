@@ -94,7 +94,7 @@ row machine "loopback TCP round trip p50 (us)" "-" \
   "$(figure machine .tcp_round_trip_us.p50)"
 row machine "thread wake-up round trip p50 (us)" "-" \
   "$(figure machine .thread_round_trip_us.p50)"
-row machine "idle wake-up, tick to answer p50 / p99 (us)" "-" \
+row machine "idle wake-up, tick to answer p50/p99 (us)" "-" \
   "$(figure machine .idle_wake_us.p50) / $(figure machine .idle_wake_us.p99)"
 row machine "do-nothing echo, 100 connections (/s)" "-" \
   "$(figure machine .echo.round_trips_per_s)"
