@@ -29,7 +29,12 @@ int main(int argc, char** argv) {
   app.add_option("--clients", settings.clients, "Connections of the echo probe")
     ->check(CLI::Range(std::size_t{1}, std::size_t{1'000}))
     ->capture_default_str();
-  app.add_option("--duration", duration_s, "Seconds the echo probe runs")
+  app.add_option("--tls-clients", settings.tls_clients,
+                 "Connects in flight at once in the TLS probe")
+    ->check(CLI::Range(std::size_t{1}, std::size_t{1'000}))
+    ->capture_default_str();
+  app.add_option("--duration", duration_s,
+                 "Seconds the echo probe and each TLS probe run")
     ->check(CLI::Range(0.1, 600.0))
     ->capture_default_str();
   app.add_option("--message-bytes", settings.message_bytes,
