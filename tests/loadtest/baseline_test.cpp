@@ -20,17 +20,22 @@ baseline_settings small_run() {
   return s;
 }
 
+/// One run of every probe, shared by the test cases of this process.
+const baseline_figures& measured() {
+  static const baseline_figures figures = measure_baseline(small_run());
+  return figures;
+}
+
 } // namespace
 
 TEST_CASE("baseline: each probe times every round trip it was asked for",
           "[loadtest][baseline]") {
   auto settings = small_run();
-  auto figures = measure_baseline(settings);
+  const auto& figures = measured();
   CHECK(figures.tcp_round_trip.count() == settings.round_trips);
   CHECK(figures.thread_round_trip.count() == settings.round_trips);
-  // Nothing on loopback takes no time, or a second.
+  // Nothing on loopback takes no time.
   CHECK(figures.tcp_round_trip.min() > 0);
-  CHECK(figures.tcp_round_trip.percentile(50) < 1'000'000'000);
   CHECK(figures.thread_round_trip.min() > 0);
   CHECK(figures.idle_wake.count() == settings.idle_ticks);
   CHECK(figures.idle_wake.min() > 0);
@@ -39,7 +44,7 @@ TEST_CASE("baseline: each probe times every round trip it was asked for",
 TEST_CASE("baseline: the echo probe counts checked echoes in its window",
           "[loadtest][baseline]") {
   auto settings = small_run();
-  auto figures = measure_baseline(settings);
+  const auto& figures = measured();
   CHECK(figures.echo_mismatches == 0);
   // Four connections in 300 ms: a few at least, each one checked.
   CHECK(figures.echo_round_trips >= settings.clients);
@@ -50,7 +55,7 @@ TEST_CASE("baseline: the echo probe counts checked echoes in its window",
 TEST_CASE("baseline: TLS connects resume unless told not to",
           "[loadtest][baseline]") {
   auto settings = small_run();
-  auto figures = measure_baseline(settings);
+  const auto& figures = measured();
   const auto& resumed = figures.tls_resumed;
   CHECK(resumed.failures == 0);
   REQUIRE(resumed.connects > settings.tls_clients);
@@ -66,7 +71,7 @@ TEST_CASE("baseline: TLS connects resume unless told not to",
 TEST_CASE("baseline: the JSON report carries the measured figures",
           "[loadtest][baseline]") {
   auto settings = small_run();
-  auto figures = measure_baseline(settings);
+  const auto& figures = measured();
   auto report = boost::json::parse(render_baseline_json(settings, figures))
                   .as_object();
   CHECK(report.at("tcp_round_trip_us").at("count").to_number<std::uint64_t>()
@@ -82,5 +87,6 @@ TEST_CASE("baseline: the JSON report carries the measured figures",
   CHECK(report.at("tls_full").at("resumed").to_number<std::uint64_t>() == 0);
   auto text = render_baseline_text(settings, figures);
   CHECK(text.find("4 connections") != std::string::npos);
-  CHECK(text.find("echoes wrong") == std::string::npos);
+  CHECK(text.find("TLS 1.3 connects, resumed, 2 at once") != std::string::npos);
+  CHECK(text.find("TLS 1.3 connects, full handshakes") != std::string::npos);
 }

@@ -1,9 +1,7 @@
 #include "tools/loadtest/baseline.hpp"
 
-#include <algorithm>
 #include <array>
 #include <condition_variable>
-#include <cstring>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -11,7 +9,6 @@
 #include <thread>
 #include <vector>
 
-#include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -50,6 +47,45 @@ tcp::acceptor listen_on_loopback(net::io_context& io) {
   return acceptor;
 }
 
+/// A thread running `io` until this ends: then it is stopped, whatever is
+/// still pending, and joined, so no probe can hang on its server side.
+class background_io {
+public:
+  explicit background_io(net::io_context& io)
+    : io_(io), thread_([&io] { io.run(); }) {}
+  ~background_io() {
+    io_.stop();
+    thread_.join();
+  }
+  background_io(const background_io&) = delete;
+  background_io& operator=(const background_io&) = delete;
+
+private:
+  net::io_context& io_;
+  std::thread thread_;
+};
+
+/// Runs the client side `io` with `counting` set for `length`, then clears
+/// it and stops every participant (so that nothing waits on the server);
+/// returns the window's length in seconds.
+template <class Participants>
+double run_window(net::io_context& io, std::chrono::milliseconds length,
+                  bool& counting, Participants& participants) {
+  double window_s = 0;
+  auto start = clock_type::now();
+  net::steady_timer window{io, start + length};
+  counting = true;
+  window.async_wait([&](error_code) {
+    counting = false;
+    window_s
+      = std::chrono::duration<double>(clock_type::now() - start).count();
+    for (auto& p : participants)
+      p->stop();
+  });
+  io.run();
+  return window_s;
+}
+
 /// Small requests and answers: never wait for Nagle (as the server does).
 void connect_no_delay(tcp::socket& socket, const tcp::endpoint& to) {
   socket.connect(to);
@@ -61,34 +97,34 @@ void connect_no_delay(tcp::socket& socket, const tcp::endpoint& to) {
 histogram time_tcp_round_trips(const baseline_settings& s) {
   net::io_context io;
   auto acceptor = listen_on_loopback(io);
-  std::thread echo{[&acceptor, bytes = s.message_bytes] {
+  tcp::socket client{io};
+  connect_no_delay(client, acceptor.local_endpoint());
+  auto peer = acceptor.accept();
+  peer.set_option(tcp::no_delay{true});
+  // Echoes until the client closes.
+  std::thread echo{[&peer, bytes = s.message_bytes] {
     error_code ec;
-    auto peer = acceptor.accept(ec);
-    if (ec)
-      return;
-    peer.set_option(tcp::no_delay{true}, ec);
     std::vector<char> buffer(bytes);
     while (net::read(peer, net::buffer(buffer), ec) == bytes && !ec)
       net::write(peer, net::buffer(buffer), ec);
   }};
   histogram times;
-  tcp::socket client{io};
-  try {
-    connect_no_delay(client, acceptor.local_endpoint());
-    std::vector<char> message(s.message_bytes, 'x');
-    for (std::size_t i = 0; i < s.round_trips; ++i) {
-      auto start = clock_type::now();
-      net::write(client, net::buffer(message));
-      net::read(client, net::buffer(message));
+  error_code ec;
+  std::vector<char> message(s.message_bytes, 'x');
+  for (std::size_t i = 0; i < s.round_trips && !ec; ++i) {
+    auto start = clock_type::now();
+    net::write(client, net::buffer(message), ec);
+    if (!ec)
+      net::read(client, net::buffer(message), ec);
+    if (!ec)
       times.record(ns_since(start));
-    }
-  } catch (...) {
-    client.close();
-    echo.join();
-    throw;
   }
-  client.close();
+  error_code ignored;
+  client.shutdown(tcp::socket::shutdown_both, ignored);
+  client.close(ignored);
   echo.join();
+  if (ec)
+    throw boost::system::system_error{ec, "TCP round trips"};
   return times;
 }
 
@@ -234,23 +270,12 @@ void run_echo(const baseline_settings& s, baseline_figures& figures) {
       std::move(socket), i, s.message_bytes, figures, counting));
   }
   acceptor.close();
-  std::thread server{[&server_io] { server_io.run(); }};
+  background_io server{server_io};
   for (auto& c : clients)
     c->start();
-  net::steady_timer window{client_io, s.duration};
-  auto start = clock_type::now();
-  counting = true;
-  window.async_wait([&](error_code) {
-    counting = false;
-    figures.echo_window_s
-      = std::chrono::duration<double>(clock_type::now() - start).count();
-    for (auto& c : clients)
-      c->stop();
-  });
-  client_io.run();
-  server.join();
+  figures.echo_window_s
+    = run_window(client_io, s.duration, counting, clients);
 }
-
 
 // --- TLS connects: the server's own TLS, nothing after it ------------------
 
@@ -267,13 +292,23 @@ std::shared_ptr<ssl::context> server_tls() {
 }
 
 /// Accepts until closed; each connection: the server's handshake on the
-/// server's TLS stream, one byte read and answered, then a plain close.
+/// server's TLS stream, one byte read and answered, then a plain close. A
+/// failed accept (out of descriptors, say) is tried again a little later.
 void accept_tls(tcp::acceptor& acceptor, ssl::context& context) {
   acceptor.async_accept([&acceptor, &context](error_code ec,
                                               tcp::socket socket) {
-    if (ec)
+    if (ec == net::error::operation_aborted)
       return; // closed: the probe is over
-    socket.set_option(tcp::no_delay{true}, ec);
+    if (ec) {
+      auto pause = std::make_shared<net::steady_timer>(
+        acceptor.get_executor(), std::chrono::milliseconds{1});
+      pause->async_wait([pause, &acceptor, &context](error_code) {
+        accept_tls(acceptor, context);
+      });
+      return;
+    }
+    error_code ignored;
+    socket.set_option(tcp::no_delay{true}, ignored);
     auto stream = std::make_shared<openmfd::net::tls_stream>(std::move(socket),
                                                              context);
     auto byte = std::make_shared<char>();
@@ -309,6 +344,8 @@ public:
   void connect() {
     if (!counting_)
       return; // the window has closed
+    // One operation at a time: when end() starts the next connect, the
+    // last stream has nothing pending and can go.
     stream_.emplace(io_, context_);
     started_ = clock_type::now();
     stream_->next_layer().async_connect(server_, [this](error_code ec) {
@@ -324,6 +361,14 @@ public:
                                  exchange_byte();
                                });
     });
+  }
+
+  /// Ends the connect in flight (its handlers see operation_aborted).
+  void stop() {
+    if (!stream_)
+      return;
+    error_code ignored;
+    stream_->next_layer().close(ignored);
   }
 
 private:
@@ -383,26 +428,17 @@ tls_connect_figures run_tls_connects(const baseline_settings& s,
   net::io_context server_io{1};
   net::io_context client_io{1};
   auto acceptor = listen_on_loopback(server_io);
+  auto server_endpoint = acceptor.local_endpoint();
   accept_tls(acceptor, *server_context);
-  std::thread server{[&server_io] { server_io.run(); }};
   bool counting = true;
   std::vector<std::unique_ptr<tls_connector>> connectors;
   for (std::size_t i = 0; i < s.tls_clients; ++i) {
     connectors.push_back(std::make_unique<tls_connector>(
-      client_io, client_context, acceptor.local_endpoint(), resume, figures,
-      counting));
+      client_io, client_context, server_endpoint, resume, figures, counting));
     connectors.back()->connect();
   }
-  net::steady_timer window{client_io, s.duration};
-  auto start = clock_type::now();
-  window.async_wait([&](error_code) {
-    counting = false;
-    figures.window_s
-      = std::chrono::duration<double>(clock_type::now() - start).count();
-  });
-  client_io.run();
-  net::post(server_io, [&acceptor] { acceptor.close(); });
-  server.join();
+  background_io server{server_io};
+  figures.window_s = run_window(client_io, s.duration, counting, connectors);
   return figures;
 }
 
@@ -421,10 +457,6 @@ baseline_figures measure_baseline(const baseline_settings& settings) {
 
 namespace {
 
-double per_second(std::uint64_t count, double window_s) {
-  return window_s > 0 ? static_cast<double>(count) / window_s : 0;
-}
-
 double echo_rate(const baseline_figures& f) {
   return per_second(f.echo_round_trips, f.echo_window_s);
 }
@@ -437,7 +469,7 @@ std::string tls_text(const char* what, const baseline_settings& s,
                      const tls_connect_figures& f) {
   return std::string{"  TLS 1.3 connects, "} + what + ", "
          + std::to_string(s.tls_clients) + " at once, one thread a side: "
-         + format("%.0f /s", tls_rate(f)) + " (" + std::to_string(f.resumed)
+         + format_number("%.0f /s", tls_rate(f)) + " (" + std::to_string(f.resumed)
          + " of " + std::to_string(f.connects) + " resumed"
          + (f.failures ? ", " + std::to_string(f.failures) + " failed"
                        : std::string{})
@@ -472,8 +504,8 @@ std::string render_baseline_text(const baseline_settings& settings,
          + latency_text(figures.idle_wake, 1e3, "us") + "\n"
          + "  echo, " + std::to_string(settings.clients)
          + " connections, one thread a side: "
-         + format("%.0f round trips/s", echo_rate(figures))
-         + format(" over %.1f s", figures.echo_window_s)
+         + format_number("%.0f round trips/s", echo_rate(figures))
+         + format_number(" over %.1f s", figures.echo_window_s)
          + (figures.echo_mismatches
               ? ", " + std::to_string(figures.echo_mismatches)
                   + " echoes wrong"

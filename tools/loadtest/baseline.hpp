@@ -69,9 +69,9 @@ struct baseline_figures {
   tls_connect_figures tls_full;
 };
 
-/// Runs the probes one after the other. Throws std::system_error when a
-/// loopback socket cannot be opened, std::runtime_error when no TLS
-/// identity can be made.
+/// Runs the probes one after the other. Throws (boost::system::system_error,
+/// a std::runtime_error) when a loopback socket cannot be opened or used,
+/// std::runtime_error when no TLS identity can be made.
 baseline_figures measure_baseline(const baseline_settings& settings);
 
 std::string render_baseline_text(const baseline_settings& settings,

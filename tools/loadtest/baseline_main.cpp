@@ -3,7 +3,7 @@
 
 #include <cmath>
 #include <iostream>
-#include <system_error>
+#include <exception>
 
 #include <CLI/CLI.hpp>
 
@@ -49,8 +49,10 @@ int main(int argc, char** argv) {
     auto figures = measure_baseline(settings);
     std::cout << (json ? render_baseline_json(settings, figures)
                        : render_baseline_text(settings, figures));
-    return figures.echo_mismatches == 0 ? 0 : 1;
-  } catch (const std::system_error& e) {
+    auto failed = figures.echo_mismatches + figures.tls_resumed.failures
+                  + figures.tls_full.failures;
+    return failed == 0 ? 0 : 1;
+  } catch (const std::exception& e) { // a socket or TLS set-up failure
     std::cerr << "openmfd-baseline: " << e.what() << "\n";
     return 2;
   }

@@ -25,10 +25,14 @@ boost::json::object latency_json(const histogram& h, double unit_ns) {
   return out;
 }
 
-std::string format(const char* pattern, double a) {
+std::string format_number(const char* pattern, double a) {
   char text[64];
   std::snprintf(text, sizeof(text), pattern, a);
   return text;
+}
+
+double per_second(std::uint64_t count, double window_s) {
+  return window_s > 0 ? static_cast<double>(count) / window_s : 0;
 }
 
 std::string latency_text(const histogram& h, double unit_ns, const char* unit) {
@@ -37,10 +41,10 @@ std::string latency_text(const histogram& h, double unit_ns, const char* unit) {
   std::string line;
   for (const auto& p : points)
     line += std::string{p.name} + " "
-            + format("%.1f", static_cast<double>(h.percentile(p.percent))
+            + format_number("%.1f", static_cast<double>(h.percentile(p.percent))
                                / unit_ns)
             + "  ";
-  return line + "max " + format("%.1f", static_cast<double>(h.max()) / unit_ns)
+  return line + "max " + format_number("%.1f", static_cast<double>(h.max()) / unit_ns)
          + " " + unit + "  (n=" + std::to_string(h.count()) + ")";
 }
 

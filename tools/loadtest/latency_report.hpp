@@ -4,6 +4,7 @@
 // JSON or as one line of text. Shared by openmfd-loadtest and
 // openmfd-baseline so that their figures read the same.
 
+#include <cstdint>
 #include <string>
 
 #include <boost/json/object.hpp>
@@ -20,6 +21,9 @@ boost::json::object latency_json(const histogram& h, double unit_ns);
 std::string latency_text(const histogram& h, double unit_ns, const char* unit);
 
 /// `pattern` (one printf conversion of a double) applied to `a`.
-std::string format(const char* pattern, double a);
+std::string format_number(const char* pattern, double a);
+
+/// `count` over `window_s` seconds; 0 for an empty window.
+double per_second(std::uint64_t count, double window_s);
 
 } // namespace openmfd::loadtest

@@ -11,10 +11,6 @@ namespace {
 
 namespace json = boost::json;
 
-double per_second(std::uint64_t count, double window_s) {
-  return window_s > 0 ? static_cast<double>(count) / window_s : 0;
-}
-
 const char* transport_name(transport_kind t) {
   return t == transport_kind::polling ? "polling" : "websocket";
 }
@@ -51,7 +47,7 @@ std::string memory_text(const run_facts& facts) {
                      + kib(rss.connected) + ", peak " + kib(rss.peak)
                      + ", end " + kib(rss.end);
   if (auto each = per_session_kib(facts))
-    line += format(", %.1f KiB per session", *each);
+    line += format_number(", %.1f KiB per session", *each);
   return line;
 }
 
@@ -100,7 +96,7 @@ std::string render_text(const tally& t, const run_facts& facts) {
   row("scenario", std::string{to_string(o.what)} + " over "
                     + transport_name(o.transport) + ", "
                     + std::to_string(o.clients) + " clients, "
-                    + format("%.1f s", facts.window_s));
+                    + format_number("%.1f s", facts.window_s));
   row("connects", std::to_string(t.connects.get()) + " ("
                     + std::to_string(facts.connected_at_start)
                     + " open at start, "
@@ -109,12 +105,12 @@ std::string render_text(const tally& t, const run_facts& facts) {
   row("connect time", latency_text(t.connect_ns, 1e6, "ms"));
   if (t.churns.get() > 0)
     row("churn", std::to_string(t.churns.get()) + " connects, "
-                   + format("%.0f /s", per_second(t.churns.get(),
+                   + format_number("%.0f /s", per_second(t.churns.get(),
                                                   facts.window_s)));
   row("requests", std::to_string(t.requests.get()) + " sent, "
                     + std::to_string(t.acks_ok.get()) + " acked ok, "
                     + std::to_string(t.acks_failed.get()) + " failed, "
-                    + format("%.0f acks/s",
+                    + format_number("%.0f acks/s",
                              per_second(t.acks_ok.get(), facts.window_s)));
   row("ack latency", latency_text(t.ack_ns, 1e3, "us"));
   if (t.expected_deliveries.get() > 0 || t.deliveries.get() > 0) {
