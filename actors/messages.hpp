@@ -189,8 +189,6 @@ CAF_BEGIN_TYPE_ID_BLOCK(openmfd, caf::first_custom_type_id)
   CAF_ADD_ATOM(openmfd, openmfd::atom, poll, "poll")
   /// Time to write deferred last-seen updates.
   CAF_ADD_ATOM(openmfd, openmfd::atom, flush, "flush")
-  /// Replace a file with this text (the screens actor to its writer).
-  CAF_ADD_ATOM(openmfd, openmfd::atom, write, "write")
   /// Console and admin commands.
   CAF_ADD_ATOM(openmfd, openmfd::atom, list, "list")
   CAF_ADD_ATOM(openmfd, openmfd::atom, revoke, "revoke")

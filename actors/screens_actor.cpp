@@ -11,7 +11,6 @@
 #include <boost/json.hpp>
 
 #include "actors/log.hpp"
-#include "actors/screens_file_actor.hpp"
 #include "platform/files.hpp"
 #include "protocol/rate_limiter.hpp"
 
@@ -81,20 +80,24 @@ struct screens_state {
   std::optional<protocol::token_bucket> deliveries;
   bool dirty = false;         ///< a change is not in the file yet
   bool flush_pending = false; ///< a write-behind timer is running
-  /// Writes screens.json (none without a data dir).
-  screens_file_actor file;
 
   screens_state() = default;
   screens_state(const screens_state&) = delete;
   screens_state& operator=(const screens_state&) = delete;
 
-  /// Hands what is not in the file yet to the writer. Also run by the
-  /// destructor, so that no way of ending the actor loses a change (the
-  /// writer ends after it, having written all it was sent).
+  /// Writes what is not in the file yet. Also run by the destructor, so
+  /// that no way of ending the actor loses a change.
   void write_now() {
-    if (!dirty || !file)
+    if (!dirty || cfg.data_dir.empty())
       return;
-    caf::anon_send(file, atom::write_v, serialize_screens(screens));
+    auto path = screens_file(cfg.data_dir);
+    auto text = serialize_screens(screens);
+    if (auto ec = platform::write_file_atomically(
+          path, text, platform::file_access::owner_only)) {
+      // Still dirty: the next change or the exit tries again.
+      log("screens").error("cannot write {}: {}", path.string(), ec.message());
+      return;
+    }
     dirty = false;
   }
 
@@ -326,15 +329,10 @@ caf::result<bool> set(self_ptr self, const std::string& name,
 }
 
 screens_actor::behavior_type screens(self_ptr self, screens_config cfg,
-                                     std::shared_ptr<screen_map> restored,
-                                     bool detached_writes) {
+                                     std::shared_ptr<screen_map> restored) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.screens = std::move(*restored);
-  if (!st.cfg.data_dir.empty())
-    st.file = spawn_screens_file(self->system(), screens_file(st.cfg.data_dir),
-                                 caf::actor_cast<caf::actor>(self),
-                                 detached_writes);
   // A session that ends leaves every screen it joined.
   self->set_down_handler([self](caf::down_msg& msg) {
     auto& state = self->state;
@@ -368,7 +366,7 @@ screens_actor::behavior_type screens(self_ptr self, screens_config cfg,
 } // namespace
 
 screens_actor spawn_screens(caf::actor_system& sys, screens_config cfg,
-                            bool detached_writes, std::string& error) {
+                            bool detached, std::string& error) {
   auto restored = load(cfg, error);
   if (!restored)
     return {};
@@ -377,9 +375,9 @@ screens_actor spawn_screens(caf::actor_system& sys, screens_config cfg,
                         restored->size());
   // Spawn arguments must be copyable (STYLE §3 trap 1).
   auto shared = std::make_shared<screen_map>(std::move(*restored));
-  // On a CAF worker: a join or a change is answered without waking another
-  // thread (see the README's isolation rows); the writer has its own.
-  return sys.spawn(screens, std::move(cfg), shared, detached_writes);
+  if (detached)
+    return sys.spawn<caf::detached>(screens, std::move(cfg), shared);
+  return sys.spawn(screens, std::move(cfg), shared);
 }
 
 } // namespace openmfd::actors

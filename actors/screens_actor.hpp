@@ -58,12 +58,10 @@ std::filesystem::path screens_file(const std::filesystem::path& data_dir);
 /// Spawns the screens actor after reading screens.json from the data dir (a
 /// missing file means no state yet). A file that cannot be used is reported
 /// through `error`, naming it, and nothing is spawned; the file is left as
-/// it is. The actor runs on a CAF worker; its file is written by a
-/// screens_file_actor, which `detached_writes` gives its own thread (the
-/// server: a write flushes to disk); tests pass false to run both under the
-/// test scheduler.
+/// it is. `detached` gives the actor its own thread (file writes flush to
+/// disk); tests pass false to run it under the test scheduler.
 screens_actor spawn_screens(caf::actor_system& sys, screens_config cfg,
-                            bool detached_writes, std::string& error);
+                            bool detached, std::string& error);
 
 /// The screens_error inside `err`, if it is one (for the wire code).
 std::optional<screens_error> as_screens_error(const caf::error& err);
