@@ -92,6 +92,20 @@ void connect_no_delay(tcp::socket& socket, const tcp::endpoint& to) {
   socket.set_option(tcp::no_delay{true});
 }
 
+/// The accepted end of `client`'s connection: another local program that
+/// connects to the probe's port meanwhile is turned away, not echoed in
+/// its place (which would leave `client` waiting).
+tcp::socket accept_peer_of(tcp::acceptor& acceptor, const tcp::socket& client) {
+  auto mine = client.local_endpoint();
+  for (;;) {
+    auto peer = acceptor.accept();
+    if (peer.remote_endpoint() == mine) {
+      peer.set_option(tcp::no_delay{true});
+      return peer;
+    }
+  }
+}
+
 // --- one connection, blocking ----------------------------------------------
 
 histogram time_tcp_round_trips(const baseline_settings& s) {
@@ -99,14 +113,15 @@ histogram time_tcp_round_trips(const baseline_settings& s) {
   auto acceptor = listen_on_loopback(io);
   tcp::socket client{io};
   connect_no_delay(client, acceptor.local_endpoint());
-  auto peer = acceptor.accept();
-  peer.set_option(tcp::no_delay{true});
-  // Echoes until the client closes.
+  auto peer = accept_peer_of(acceptor, client);
+  // Echoes until the client closes; if the echo fails first, its shutdown
+  // ends the client's wait.
   std::thread echo{[&peer, bytes = s.message_bytes] {
     error_code ec;
     std::vector<char> buffer(bytes);
     while (net::read(peer, net::buffer(buffer), ec) == bytes && !ec)
       net::write(peer, net::buffer(buffer), ec);
+    peer.shutdown(tcp::socket::shutdown_both, ec);
   }};
   histogram times;
   error_code ec;
@@ -263,9 +278,7 @@ void run_echo(const baseline_settings& s, baseline_figures& figures) {
   for (std::size_t i = 0; i < s.clients; ++i) {
     tcp::socket socket{client_io};
     connect_no_delay(socket, acceptor.local_endpoint());
-    auto peer = acceptor.accept();
-    peer.set_option(tcp::no_delay{true});
-    std::make_shared<echo_session>(std::move(peer))->read();
+    std::make_shared<echo_session>(accept_peer_of(acceptor, socket))->read();
     clients.push_back(std::make_unique<echo_client>(
       std::move(socket), i, s.message_bytes, figures, counting));
   }
