@@ -265,7 +265,9 @@ int serve(const actors::server_config& cfg) {
   }
   caf::anon_send(approval, atom::command_handler_v,
                  caf::actor_cast<caf::actor>(auth));
-  auto screens = actors::spawn_screens(sys, {cfg.data_dir}, true, store_error);
+  actors::screens_config screens_cfg;
+  screens_cfg.data_dir = cfg.data_dir;
+  auto screens = actors::spawn_screens(sys, screens_cfg, true, store_error);
   if (!screens) {
     log.critical("{}", store_error);
     caf::anon_send_exit(approval, caf::exit_reason::user_shutdown);

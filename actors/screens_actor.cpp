@@ -46,9 +46,6 @@ std::filesystem::path screens_file(const std::filesystem::path& data_dir) {
 
 namespace {
 
-/// The version of screens.json this code writes and reads.
-constexpr std::int64_t file_version = 1;
-
 struct screen {
   boost::json::object state;
   /// In join order, so broadcasts go out in a stable order. Weak: the
@@ -58,16 +55,13 @@ struct screen {
 
 using screen_map = std::map<std::string, screen>;
 
-/// Writes the states that are worth keeping (non-empty) in name order.
+/// The text of screens.json for `screens`, in name order.
 std::string serialize_screens(const screen_map& screens) {
-  boost::json::object all;
+  std::vector<protocol::named_state> states;
+  states.reserve(screens.size());
   for (const auto& [name, s] : screens)
-    if (!s.state.empty())
-      all[name] = s.state;
-  boost::json::object file;
-  file["version"] = file_version;
-  file["screens"] = std::move(all);
-  return boost::json::serialize(file);
+    states.emplace_back(name, &s.state);
+  return protocol::serialize_screens_file(states);
 }
 
 struct screens_state {
@@ -108,69 +102,6 @@ struct screens_state {
 
 using self_ptr = screens_actor::stateful_pointer<screens_state>;
 
-bool valid_name(const std::string& name, std::size_t max_length) {
-  if (name.empty() || name.size() > max_length)
-    return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-           || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
-  });
-}
-
-/// Parses an untrusted state: a JSON object whose text and canonical form
-/// both fit `max_bytes`. Never throws on bad input.
-screens_error parse_state(const std::string& text, std::size_t max_bytes,
-                          boost::json::object& state, std::string& canonical) {
-  if (text.size() > max_bytes)
-    return screens_error::state_too_large;
-  boost::json::error_code ec;
-  auto value = boost::json::parse(text, ec);
-  if (ec || !value.is_object())
-    return screens_error::invalid_state;
-  // The canonical form is what is stored and sent; numbers may print longer
-  // than they were written, so it is measured again.
-  canonical = boost::json::serialize(value);
-  if (canonical.size() > max_bytes)
-    return screens_error::state_too_large;
-  state = std::move(value.get_object());
-  return screens_error::none;
-}
-
-/// Why `text` (the file's contents) cannot be used, or empty.
-std::string parse_file(const std::string& text, const screens_config& cfg,
-                       screen_map& out) {
-  boost::json::error_code ec;
-  auto value = boost::json::parse(text, ec);
-  if (ec)
-    return "it is not JSON (" + ec.message() + ")";
-  const auto* file = value.if_object();
-  if (!file)
-    return "it is not a JSON object";
-  const auto* version = file->if_contains("version");
-  if (!version || !version->is_int64()
-      || version->get_int64() != file_version)
-    return "its \"version\" is not " + std::to_string(file_version);
-  const auto* screens = file->if_contains("screens");
-  if (!screens || !screens->is_object())
-    return "its \"screens\" is not an object";
-  const auto& all = screens->get_object();
-  if (all.size() > cfg.max_screens)
-    return "it has more than " + std::to_string(cfg.max_screens) + " screens";
-  for (const auto& entry : all) {
-    std::string name{entry.key()};
-    if (!valid_name(name, cfg.max_name_length))
-      return "it has an invalid screen name";
-    const auto* state = entry.value().if_object();
-    if (!state)
-      return "the state of screen \"" + name + "\" is not an object";
-    if (boost::json::serialize(*state).size() > cfg.max_state_bytes)
-      return "the state of screen \"" + name + "\" is larger than "
-             + std::to_string(cfg.max_state_bytes) + " bytes";
-    out[name].state = *state;
-  }
-  return {};
-}
-
 /// The saved screens; nothing (and `error` set) when the file is unusable.
 std::optional<screen_map> load(const screens_config& cfg, std::string& error) {
   screen_map result;
@@ -181,9 +112,7 @@ std::optional<screen_map> load(const screens_config& cfg, std::string& error) {
   if (!std::filesystem::exists(path, ec) && !ec)
     return result;
   // Read no more than the limits allow the file to hold.
-  auto limit = cfg.max_screens * (cfg.max_state_bytes + cfg.max_name_length
-                                  + 16)
-               + 64;
+  auto limit = protocol::max_screens_file_size(cfg.limits);
   auto size = std::filesystem::file_size(path, ec);
   if (!ec && size > limit) {
     error = "cannot use " + path.string() + ": it is larger than "
@@ -197,13 +126,15 @@ std::optional<screen_map> load(const screens_config& cfg, std::string& error) {
     error = "cannot read " + path.string() + ": " + read_ec.message();
     return std::nullopt;
   }
-  auto why = parse_file(text, cfg, result);
-  if (!why.empty()) {
-    error = "cannot use " + path.string() + ": " + why
+  auto file = protocol::parse_screens_file(text, cfg.limits);
+  if (!file.error.empty()) {
+    error = "cannot use " + path.string() + ": " + file.error
             + ". It was not changed; restore it from a backup, or move it "
               "away to start with no saved screen state";
     return std::nullopt;
   }
+  for (auto& [name, state] : file.states)
+    result[name].state = std::move(state);
   return result;
 }
 
@@ -238,13 +169,13 @@ void remove_member(screens_state& st, const std::string& name,
 caf::result<std::string> join(self_ptr self, const std::string& name,
                               const caf::actor& session) {
   auto& st = self->state;
-  if (!valid_name(name, st.cfg.max_name_length))
+  if (!protocol::valid_screen_name(name, st.cfg.limits.max_name_length))
     return caf::make_error(screens_error::invalid_screen);
   if (!session)
     return caf::make_error(caf::sec::invalid_argument);
   auto it = st.screens.find(name);
   if (it == st.screens.end()) {
-    if (st.screens.size() >= st.cfg.max_screens)
+    if (st.screens.size() >= st.cfg.limits.max_screens)
       return caf::make_error(screens_error::too_many_screens);
     it = st.screens.emplace(name, screen{}).first;
   }
@@ -262,7 +193,7 @@ caf::result<std::string> join(self_ptr self, const std::string& name,
 caf::result<bool> leave(self_ptr self, const std::string& name,
                         const caf::actor& session) {
   auto& st = self->state;
-  if (!valid_name(name, st.cfg.max_name_length))
+  if (!protocol::valid_screen_name(name, st.cfg.limits.max_name_length))
     return caf::make_error(screens_error::invalid_screen);
   if (!session)
     return caf::make_error(caf::sec::invalid_argument);
@@ -298,18 +229,21 @@ bool may_deliver(self_ptr self, const screen& target,
 caf::result<bool> set(self_ptr self, const std::string& name,
                       const std::string& text, const caf::actor& session) {
   auto& st = self->state;
-  if (!valid_name(name, st.cfg.max_name_length))
+  if (!protocol::valid_screen_name(name, st.cfg.limits.max_name_length))
     return caf::make_error(screens_error::invalid_screen);
-  boost::json::object state;
-  std::string canonical;
-  if (auto err = parse_state(text, st.cfg.max_state_bytes, state, canonical);
-      err != screens_error::none)
-    return caf::make_error(err);
+  auto parsed
+    = protocol::parse_screen_state(text, st.cfg.limits.max_state_bytes);
+  if (!parsed)
+    return caf::make_error(
+      parsed.error() == protocol::screen_state_errc::state_too_large
+        ? screens_error::state_too_large
+        : screens_error::invalid_state);
+  auto& [state, canonical] = *parsed;
   auto it = st.screens.find(name);
   if (it == st.screens.end()) {
     if (state.empty())
       return true; // nobody watches it and there is nothing to keep
-    if (st.screens.size() >= st.cfg.max_screens)
+    if (st.screens.size() >= st.cfg.limits.max_screens)
       return caf::make_error(screens_error::too_many_screens);
     it = st.screens.emplace(name, screen{}).first;
   }

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "actors/messages.hpp"
+#include "protocol/screens.hpp"
 
 namespace openmfd::actors {
 
@@ -32,12 +33,9 @@ using screens_actor = caf::typed_actor<
 struct screens_config {
   /// Where screens.json lives; empty keeps the state in memory only.
   std::filesystem::path data_dir;
-  /// Screens with a state or a member, at most.
-  std::size_t max_screens = 256;
-  /// A state's serialized size, at most.
-  std::size_t max_state_bytes = 64 * 1024;
-  /// A screen name's length, at most (names use [A-Za-z0-9_.-]).
-  std::size_t max_name_length = 64;
+  /// Screens with a state or a member, at most; a state's serialized size
+  /// and a name's length, at most (names use [A-Za-z0-9_.-]).
+  protocol::screen_limits limits;
   /// How long after a change the file is written; changes in between are
   /// written together. The state is also written when the actor exits.
   std::chrono::milliseconds write_delay{1000};

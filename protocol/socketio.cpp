@@ -1,11 +1,12 @@
 #include "protocol/socketio.hpp"
 
 #include <array>
-#include <cmath>
 
 #include <boost/json/error.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+
+#include "protocol/json_numbers.hpp"
 
 namespace openmfd::protocol {
 
@@ -146,23 +147,6 @@ result<std::optional<std::uint64_t>> read_ack_id(std::string_view& rest) {
     return socketio_errc::bad_ack_id;
   rest.remove_prefix(digits.size());
   return std::optional<std::uint64_t>{to_number(digits)};
-}
-
-/// Boost.JSON reads numbers beyond double range as infinity and would write
-/// them back as `Infinity`, which is not JSON; such input is refused.
-bool all_numbers_finite(const boost::json::value& v) {
-  if (const auto* d = v.if_double())
-    return std::isfinite(*d);
-  if (const auto* arr = v.if_array()) {
-    for (const auto& item : *arr)
-      if (!all_numbers_finite(item))
-        return false;
-  } else if (const auto* obj = v.if_object()) {
-    for (const auto& entry : *obj)
-      if (!all_numbers_finite(entry.value()))
-        return false;
-  }
-  return true;
 }
 
 result<std::optional<boost::json::value>>

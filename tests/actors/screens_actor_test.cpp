@@ -174,9 +174,9 @@ TEST_CASE_METHOD(screens_fixture,
 TEST_CASE_METHOD(screens_fixture, "screens: bad input gets precise errors",
                  "[screens]") {
   screens_config cfg;
-  cfg.max_screens = 2;
-  cfg.max_state_bytes = 32;
-  cfg.max_name_length = 16;
+  cfg.limits.max_screens = 2;
+  cfg.limits.max_state_bytes = 32;
+  cfg.limits.max_name_length = 16;
   auto s = start(cfg);
   auto a = make_watcher();
 
@@ -293,7 +293,7 @@ TEST_CASE_METHOD(screens_fixture,
                  "screens: a session that ends leaves all its screens",
                  "[screens]") {
   screens_config cfg;
-  cfg.max_screens = 2;
+  cfg.limits.max_screens = 2;
   auto s = start(cfg);
   auto a = make_watcher();
   auto b = make_watcher();
@@ -369,7 +369,8 @@ TEST_CASE_METHOD(screens_fixture,
     std::string{R"({"version": 2, "screens": {}})"},
     std::string{R"({"version": 1, "screens": []})"},
     std::string{R"({"version": 1, "screens": {"bad name": {}}})"},
-    std::string{R"({"version": 1, "screens": {"ok": [1]}})"});
+    std::string{R"({"version": 1, "screens": {"ok": [1]}})"},
+    std::string{R"({"version": 1, "screens": {"ok": {"x": 1e400}}})"});
   {
     std::ofstream out{file(), std::ios::binary};
     out << content;
@@ -387,7 +388,7 @@ TEST_CASE_METHOD(screens_fixture,
                  "screens: a state over the limit in the file is refused",
                  "[screens]") {
   auto cfg = persistent_config();
-  cfg.max_state_bytes = 16;
+  cfg.limits.max_state_bytes = 16;
   {
     std::ofstream out{file(), std::ios::binary};
     out << R"({"version": 1, "screens": {"a": {"text": "0123456789abcdef"}}})";
