@@ -1,5 +1,6 @@
 #include "actors/auth_actor.hpp"
 
+#include <algorithm>
 #include <deque>
 #include <memory>
 #include <unordered_map>
@@ -247,7 +248,36 @@ authorise(self_ptr self, const std::string& client_id, const std::string& name,
   return promise;
 }
 
-caf::result<client_identity> validate(self_ptr self, const std::string& token) {
+/// Sends `session` its client's tokens and revocation from now on. Once
+/// per session, however often it connects (CONNECT, DISCONNECT, CONNECT
+/// ...): a loop of them must not grow the list.
+void add_subscriber(self_ptr self, const std::string& id_hash,
+                    const caf::actor& session) {
+  auto& sessions = self->state.subscribers[id_hash];
+  if (std::find(sessions.begin(), sessions.end(), session) != sessions.end())
+    return;
+  self->monitor(session);
+  sessions.push_back(session);
+}
+
+/// The client `id_hash` if it is trusted, with `session` (if any)
+/// subscribed to its tokens and its revocation.
+caf::result<client_identity> subscribe(self_ptr self,
+                                       const std::string& id_hash,
+                                       const caf::actor& session) {
+  auto& st = self->state;
+  // A session admitted on an identity checked earlier (a handshake's
+  // ?token=) must not outlive a revoke that came in between.
+  auto client = st.store.find(id_hash);
+  if (!client)
+    return caf::make_error(auth_error::invalid_token);
+  if (session)
+    add_subscriber(self, id_hash, session);
+  return client_identity{client->id_hash, client->name};
+}
+
+caf::result<client_identity> validate(self_ptr self, const std::string& token,
+                                      const caf::actor& session) {
   auto& st = self->state;
   auto hash = protocol::sha256_hex(token);
   auto it = st.tokens.find(token_key(hash));
@@ -255,10 +285,7 @@ caf::result<client_identity> validate(self_ptr self, const std::string& token) {
       || !protocol::constant_time_equal(it->second.token_hash, hash)
       || it->second.expiry <= self->clock().now())
     return caf::make_error(auth_error::invalid_token);
-  auto client = st.store.find(it->second.id_hash);
-  if (!client)
-    return caf::make_error(auth_error::invalid_token);
-  return client_identity{client->id_hash, client->name};
+  return subscribe(self, it->second.id_hash, session);
 }
 
 void rotate(self_ptr self) {
@@ -342,13 +369,13 @@ auth_actor::behavior_type auth(self_ptr self, auth_config cfg,
            std::uint64_t request_id) {
       return authorise(self, client_id, name, address, request_id);
     },
-    [self](atom::validate, const std::string& token) {
-      return validate(self, token);
+    [self](atom::validate, const std::string& token,
+           const caf::actor& session) {
+      return validate(self, token, session);
     },
     [self](atom::subscribe, const std::string& id_hash,
            const caf::actor& session) {
-      self->monitor(session);
-      self->state.subscribers[id_hash].push_back(session);
+      return subscribe(self, id_hash, session);
     },
     [self](atom::list) { return describe_clients(self->state.store); },
     [self](atom::revoke, const std::string& selector) {

@@ -14,12 +14,18 @@ using auth_actor = caf::typed_actor<
   /// (client id, display name, address, request id) → outcome.
   caf::replies_to<atom::authorise, std::string, std::string, std::string,
                   std::uint64_t>::with<authorise_outcome>,
-  /// token → its client, or auth_error::invalid_token.
-  caf::replies_to<atom::validate, std::string>::with<client_identity>,
-  /// (client id hash, session): the session is sent (atom::token, token,
-  /// expires_in) at each rotation and (atom::revoked) if its client is
-  /// revoked. Sessions are monitored and forgotten when they end.
-  caf::reacts_to<atom::subscribe, std::string, caf::actor>,
+  /// (token, session) → its client, or auth_error::invalid_token. A
+  /// session (null for none) is subscribed in the same step, as by
+  /// atom::subscribe, so that no revoke can fall between the check and the
+  /// subscription.
+  caf::replies_to<atom::validate, std::string, caf::actor>::with<
+    client_identity>,
+  /// (client id hash, session) → the client, still trusted, or
+  /// auth_error::invalid_token. The session is then sent (atom::token,
+  /// token, expires_in) at each rotation and (atom::revoked) if its client
+  /// is revoked. Sessions are monitored and forgotten when they end.
+  caf::replies_to<atom::subscribe, std::string, caf::actor>::with<
+    client_identity>,
   caf::replies_to<atom::list>::with<std::string>,
   caf::replies_to<atom::revoke, std::string>::with<std::string>,
   caf::replies_to<atom::clear_denied>::with<std::string>,

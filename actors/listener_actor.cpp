@@ -112,7 +112,9 @@ void engineio(self_ptr self, const exchange_ptr& exchange) {
   if (!query->token)
     return open_session(self, exchange, std::nullopt);
   // A token on the handshake must be good, or there is no session (403).
-  self->request(st.cfg.auth, validate_timeout, atom::validate_v, *query->token)
+  self
+    ->request(st.cfg.auth, validate_timeout, atom::validate_v, *query->token,
+              caf::actor{})
     .then(
       [self, exchange](const client_identity& who) {
         open_session(self, exchange, who);

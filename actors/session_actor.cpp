@@ -117,8 +117,6 @@ void admit(self_ptr self, const client_identity& who) {
   st.client = who;
   st.sio = sio_phase::connected;
   st.engine->connected();
-  self->send(st.cfg.auth, atom::subscribe_v, who.id_hash,
-             caf::actor_cast<caf::actor>(self));
   send_socketio(self, protocol::encode_connect_reply(make_session_id()));
   log("session").info("session #{}: {} ({}) connected over {}", st.cfg.serial,
                       who.name, who.id_hash.substr(0, 8),
@@ -162,6 +160,30 @@ void learn_clock(self_ptr self, const protocol::socketio_packet& p) {
     clock.observe(*ts.ms, now_ms());
 }
 
+/// Admits the client the auth actor answers with (it subscribed this
+/// session to the client's tokens and revocation in the same step), or
+/// refuses it.
+template <class Answer>
+void admit_when_trusted(self_ptr self, Answer answer) {
+  self->state.sio = sio_phase::authenticating;
+  answer.then(
+    [self](const client_identity& who) {
+      if (self->state.sio == sio_phase::authenticating
+          && !closing(self))
+        admit(self, who);
+    },
+    [self](const caf::error& err) {
+      if (self->state.sio != sio_phase::authenticating)
+        return;
+      if (is_invalid_token(err))
+        return refuse(self);
+      // The auth actor is gone (the server stops): the client may be good.
+      log("session").warn("session #{}: token check failed: {}",
+                          self->state.cfg.serial, to_string(err));
+      close_session(self, "token check failed");
+    });
+}
+
 void on_connect(self_ptr self, const protocol::socketio_packet& p) {
   auto& st = self->state;
   if (p.nsp != "/")
@@ -170,30 +192,18 @@ void on_connect(self_ptr self, const protocol::socketio_packet& p) {
   if (st.sio != sio_phase::waiting) // socket.io closes on this, too
     return close_session(self, "CONNECT while connected");
   learn_clock(self, p);
+  auto me = caf::actor_cast<caf::actor>(self);
   auto token = auth_token(p);
-  if (!token) {
-    if (st.cfg.identity) // the handshake's ?token= was valid
-      return admit(self, *st.cfg.identity);
-    return refuse(self);
-  }
-  st.sio = sio_phase::authenticating;
-  self->request(st.cfg.auth, always_answered, atom::validate_v, *token)
-    .then(
-      [self](const client_identity& who) {
-        if (self->state.sio == sio_phase::authenticating
-            && !closing(self))
-          admit(self, who);
-      },
-      [self](const caf::error& err) {
-        if (self->state.sio != sio_phase::authenticating)
-          return;
-        if (is_invalid_token(err))
-          return refuse(self);
-        // The auth actor is gone (the server stops): the token may be good.
-        log("session").warn("session #{}: token check failed: {}",
-                            self->state.cfg.serial, to_string(err));
-        close_session(self, "token check failed");
-      });
+  if (token)
+    return admit_when_trusted(self, self->request(st.cfg.auth, always_answered,
+                                                  atom::validate_v, *token,
+                                                  me));
+  // The handshake's ?token= was good then; the client may be revoked since.
+  if (st.cfg.identity)
+    return admit_when_trusted(
+      self, self->request(st.cfg.auth, always_answered, atom::subscribe_v,
+                          st.cfg.identity->id_hash, me));
+  refuse(self);
 }
 
 // --- Socket.IO: app events ----------------------------------------------
@@ -634,11 +644,15 @@ void on_hold_expired(self_ptr self, protocol::hid_usage key) {
 // --- the actor ----------------------------------------------------------
 
 void on_revoked(self_ptr self) {
-  log("session").info("session #{}: client revoked; closing",
-                      self->state.cfg.serial);
+  auto& st = self->state;
+  log("session").info("session #{}: client revoked; closing", st.cfg.serial);
+  // Its keys go up now: a polling client that stops polling would keep
+  // the session (and its holds and queued scripts) for the farewell's wait.
+  if (st.sio == sio_phase::connected && st.cfg.input.injector)
+    release_everything(self, std::nullopt);
   // DISCONNECT after the event: the client's socket then ends with "io
   // server disconnect" and does not retry with its dead token.
-  if (self->state.sio == sio_phase::connected)
+  if (st.sio == sio_phase::connected)
     return send_and_close(
       self, {protocol::encode_event("revoked"), protocol::encode_disconnect()},
       "revoked");

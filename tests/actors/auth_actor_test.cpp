@@ -96,7 +96,7 @@ public:
   }
 
   std::shared_ptr<reply<client_identity>> validate(const std::string& token) {
-    return ask<client_identity>(auth, atom::validate_v, token);
+    return ask<client_identity>(auth, atom::validate_v, token, caf::actor{});
   }
 
   bool valid(const std::string& token) {
@@ -306,6 +306,56 @@ TEST_CASE_METHOD(auth_fixture,
   CHECK(s1->revoked == 0);
   for (const auto& t : s1->tokens)
     check_log_has_no(t.first);
+}
+
+// A session is subscribed by the same message that checks its client, so
+// no revoke can fall in between; one that asks after the revoke (its
+// client's handshake was checked before it) is refused, not subscribed.
+TEST_CASE_METHOD(auth_fixture,
+                 "sessions are subscribed only while their client is trusted",
+                 "[auth]") {
+  const auto id = client_id(7);
+  trust_in_file(id, "Doomed");
+  start();
+  auto token = token_for(id, 1);
+  auto [checked, checked_log] = make_session();
+  auto who = ask<client_identity>(auth, atom::validate_v, token, checked);
+  REQUIRE(who->value);
+  CHECK(who->value->name == "Doomed");
+  auto [late, late_log] = make_session();
+
+  auto msg = ask<std::string>(auth, atom::revoke_v, protocol::short_id(id));
+  REQUIRE(msg->value);
+  CHECK(checked_log->revoked == 1);
+
+  auto refused = ask<client_identity>(auth, atom::subscribe_v,
+                                      protocol::sha256_hex(id), late);
+  REQUIRE(refused->arrived());
+  CHECK(is_invalid_token(refused->error));
+  CHECK_FALSE(ask<client_identity>(auth, atom::validate_v, token, late)
+                ->value);
+  advance(300s); // a rotation
+  CHECK(late_log->tokens.empty());
+  CHECK(late_log->revoked == 0);
+}
+
+// A session may CONNECT, DISCONNECT and CONNECT again, each time checked
+// and subscribed: it stays one subscriber.
+TEST_CASE_METHOD(auth_fixture, "a session subscribed again stays one",
+                 "[auth]") {
+  const auto id = client_id(8);
+  trust_in_file(id, "Looping");
+  start();
+  auto token = token_for(id, 1);
+  auto [session, log] = make_session();
+  for (int i = 0; i < 3; ++i) {
+    CHECK(ask<client_identity>(auth, atom::validate_v, token, session)->value);
+    CHECK(ask<client_identity>(auth, atom::subscribe_v,
+                               protocol::sha256_hex(id), session)
+            ->value);
+  }
+  advance(300s); // a rotation
+  CHECK(log->tokens.size() == 1);
 }
 
 TEST_CASE_METHOD(auth_fixture,

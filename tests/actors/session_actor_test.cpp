@@ -93,9 +93,24 @@ constexpr std::string_view test_bindings = R"({
 /// What the fake auth actor saw.
 struct auth_record {
   std::vector<std::string> subscribed; ///< id hashes
+  /// Clients no longer trusted (revoked after their handshake).
+  std::vector<std::string> revoked;
   /// Checks of the token "stall", never answered (as with a hung disk).
   std::vector<caf::typed_response_promise<client_identity>> stalled;
 };
+
+/// Subscribes `session` to client `id_hash` unless it was revoked.
+caf::result<client_identity> fake_subscribe(auth_record& record,
+                                            const std::string& id_hash,
+                                            const std::string& name,
+                                            const caf::actor& session) {
+  for (const auto& gone : record.revoked)
+    if (gone == id_hash)
+      return caf::make_error(actors::auth_error::invalid_token);
+  if (session)
+    record.subscribed.push_back(id_hash);
+  return client_identity{id_hash, name};
+}
 
 /// Accepts the token "good" (and nothing else) as client "Tablet"; leaves
 /// the token "stall" unanswered.
@@ -107,19 +122,20 @@ fake_auth(actors::auth_actor::pointer self,
        const std::string&, std::uint64_t) {
       return actors::authorise_outcome{};
     },
-    [self, record](atom::validate,
-                   const std::string& token) -> caf::result<client_identity> {
+    [self, record](atom::validate, const std::string& token,
+                   const caf::actor& session) -> caf::result<client_identity> {
       if (token == "stall") {
         record->stalled.push_back(
           self->make_response_promise<client_identity>());
         return record->stalled.back();
       }
       if (token == "good")
-        return client_identity{"0123456789abcdef", "Tablet"};
+        return fake_subscribe(*record, "0123456789abcdef", "Tablet", session);
       return caf::make_error(actors::auth_error::invalid_token);
     },
-    [record](atom::subscribe, const std::string& id_hash, const caf::actor&) {
-      record->subscribed.push_back(id_hash);
+    [record](atom::subscribe, const std::string& id_hash,
+             const caf::actor& session) {
+      return fake_subscribe(*record, id_hash, "Panel", session);
     },
     [](atom::list) { return std::string{}; },
     [](atom::revoke, const std::string&) { return std::string{}; },
@@ -313,6 +329,22 @@ TEST_CASE_METHOD(session_fixture, "the handshake's token admits a CONNECT "
   auto held = poll();
   post("40");
   CHECK(held->body().rfind("40{\"sid\":", 0) == 0);
+  // Subscribed to its tokens and its revocation.
+  CHECK(auth_log->subscribed == std::vector<std::string>{"fedcba9876543210"});
+}
+
+// A revoke between the handshake (its ?token= was good) and the CONNECT
+// must not leave a session that no revoke reaches any more.
+TEST_CASE_METHOD(session_fixture, "a client revoked after its handshake is "
+                                  "refused at CONNECT") {
+  open(false, client_identity{"fedcba9876543210", "Panel"});
+  auth_log->revoked.push_back("fedcba9876543210");
+  auto held = poll();
+  post("40");
+  CHECK(held->body() == R"(44{"message":"unauthorized"})");
+  CHECK(poll()->body() == "1");
+  CHECK(*ended);
+  CHECK(auth_log->subscribed.empty());
 }
 
 TEST_CASE_METHOD(session_fixture, "an unknown namespace is refused, the "
@@ -535,7 +567,8 @@ public:
   std::shared_ptr<fake_exchange> handshake;
   std::shared_ptr<fake_stream> ws;
 
-  void connect(bool with_injector = true) {
+  /// Connects over a WebSocket, or over polling.
+  void connect(bool with_injector = true, bool websocket = true) {
     actors::session_config cfg;
     cfg.sid = sid;
     cfg.serial = 1;
@@ -552,11 +585,16 @@ public:
     cfg.input.bindings = std::make_shared<const protocol::bindings_catalogue>(
       std::move(*loaded));
     cfg.input.script = protocol::make_script_options(0ms);
-    handshake = upgrade_request(false);
+    handshake = websocket ? upgrade_request(false)
+                          : exchange("GET", "transport=polling");
     cfg.handshake = handshake;
     session = track(actors::spawn_session(sys(), std::move(cfg)));
     track(sys().spawn(watcher, caf::actor_cast<caf::actor>(session), ended));
     run();
+    if (!websocket) {
+      REQUIRE(connect_polling("good").rfind("40{", 0) == 0);
+      return;
+    }
     ws = accept(*handshake);
     frame(*handshake, R"(40{"token":"good"})");
     REQUIRE(ws->frames.size() == 2);
@@ -636,6 +674,21 @@ TEST_CASE_METHOD(input_fixture, "input events go to the injector; acks "
     frame(*handshake, "41");
     CHECK(keys->back() == key_log::value_type{"w", false});
   }
+}
+
+// The farewell of a revoked polling session waits for the next poll (up
+// to 5 s); its keys must not.
+TEST_CASE_METHOD(input_fixture, "a revoked session lets go of its keys at "
+                                "once") {
+  connect(true, false);
+  auto held = poll();
+  CHECK(post(R"(421["key_down",{"keys":"lshift"}])")->body() == "ok");
+  CHECK(held->body() == R"(431[{"ok":true}])");
+  CHECK(*keys == key_log{{"lshift", true}});
+  caf::anon_send(session, atom::revoked_v);
+  run();
+  CHECK_FALSE(*ended); // the farewell waits for a poll
+  CHECK(*keys == key_log{{"lshift", true}, {"lshift", false}});
 }
 
 TEST_CASE_METHOD(input_fixture, "without an injector input events are "
