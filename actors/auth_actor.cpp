@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <deque>
 #include <memory>
+#include <set>
 #include <unordered_map>
 #include <vector>
 
@@ -46,6 +47,10 @@ struct auth_state {
     pending_touch;
   std::unique_ptr<protocol::rate_limiter> limiter;
   bool poll_failing = false;
+  /// Clients revoked in this run whose removal could not be written yet:
+  /// kept out of every store read from the file, written with the next
+  /// write that succeeds (at the latest the next flush).
+  std::set<std::string> unsaved_revokes;
 };
 
 using self_ptr = auth_actor::stateful_pointer<auth_state>;
@@ -143,24 +148,46 @@ void adopt_store(auth_state& st, protocol::trust_store next) {
   st.store = std::move(next);
 }
 
+/// Takes the revokes the file does not have yet out of `s` (a store read
+/// from the file), so that reading it back does not trust them again.
+void drop_unsaved_revokes(const auth_state& st, protocol::trust_store& s) {
+  for (const auto& id_hash : st.unsaved_revokes) {
+    auto it = std::find_if(
+      s.clients.begin(), s.clients.end(),
+      [&](const protocol::trusted_client& c) { return c.id_hash == id_hash; });
+    if (it != s.clients.end())
+      s.remove(static_cast<std::size_t>(it - s.clients.begin()));
+  }
+}
+
 /// Applies `change` to the file under its lock and adopts the result.
 /// Returns false when the file could not be written; the change is then
-/// still honoured in memory for this run.
+/// still honoured for this run (a revoke still ends the client's sessions
+/// at once) and a revoke is written with the next write that succeeds.
 bool save(auth_state& st,
           const std::function<void(protocol::trust_store&)>& change) {
   std::string error;
   auto written = st.file->update(
     [&](protocol::trust_store& s) {
+      drop_unsaved_revokes(st, s);
       change(s);
       return true;
     },
     error);
   if (written) {
+    st.unsaved_revokes.clear();
     adopt_store(st, std::move(*written));
     return true;
   }
   log("auth").error("{}", error);
-  change(st.store);
+  auto next = st.store;
+  change(next);
+  for (const auto& c : st.store.clients)
+    if (!next.find(c.id_hash))
+      st.unsaved_revokes.insert(c.id_hash);
+  for (const auto& c : next.clients) // paired again
+    st.unsaved_revokes.erase(c.id_hash);
+  adopt_store(st, std::move(next));
   return false;
 }
 
@@ -316,12 +343,14 @@ void poll(self_ptr self) {
     return;
   }
   st.poll_failing = false;
-  if (current->generation != st.store.generation)
-    adopt_store(st, std::move(*current));
+  if (current->generation == st.store.generation)
+    return;
+  drop_unsaved_revokes(st, *current);
+  adopt_store(st, std::move(*current));
 }
 
 void flush(auth_state& st) {
-  if (st.pending_touch.empty())
+  if (st.pending_touch.empty() && st.unsaved_revokes.empty())
     return;
   auto touches = std::move(st.pending_touch);
   st.pending_touch.clear();
@@ -334,9 +363,13 @@ void flush(auth_state& st) {
 // adopt_store() sees the client gone, logs and closes its sessions.
 std::string revoke_command(auth_state& st, const std::string& selector) {
   admin_outcome outcome;
-  save(st, [&](protocol::trust_store& s) {
+  bool saved = save(st, [&](protocol::trust_store& s) {
     outcome = revoke_client(s, selector);
   });
+  if (outcome.revoked && !saved)
+    return outcome.message
+           + " for this run; the trust store could not be written (see the "
+             "error above), it is tried again every minute";
   return outcome.message;
 }
 

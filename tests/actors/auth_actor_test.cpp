@@ -699,3 +699,48 @@ TEST_CASE_METHOD(auth_fixture,
   advance(60s); // the flush of last-seen times does not write it either
   CHECK(file_text() == "garbage");
 }
+
+// A revoke the file cannot take (here: a corrupt trust.json, which is never
+// overwritten) still ends the client's sessions at once, and a trust.json
+// read later that still lists the client does not trust it again: the
+// removal is written with the next write that succeeds.
+TEST_CASE_METHOD(auth_fixture,
+                 "a revoke that cannot be written still holds", "[auth]") {
+  const auto id = client_id(60);
+  const auto other = client_id(61);
+  trust_in_file(id, "Doomed");
+  trust_in_file(other, "Kept");
+  start();
+  auto token = token_for(id, 1);
+  auto s1 = subscribe(id);
+  const auto good_file = file_text();
+  {
+    std::ofstream out{dir / "trust.json", std::ios::binary | std::ios::trunc};
+    out << "garbage";
+  }
+  auto msg = ask<std::string>(auth, atom::revoke_v, protocol::short_id(id));
+  REQUIRE(msg->value);
+  CHECK(msg->value->find("for this run") != std::string::npos);
+  CHECK(s1->revoked == 1);
+  CHECK_FALSE(valid(token));
+
+  // The file comes back as it was (still listing the client), and another
+  // program writes it: the revoke is not undone.
+  {
+    std::ofstream out{dir / "trust.json", std::ios::binary | std::ios::trunc};
+    out << good_file;
+  }
+  trust_in_file(client_id(62), "Added");
+  advance(500ms); // a poll adopts the file
+  CHECK(stored_trusted(id));
+  // Not trusted: it has to ask the person at the host again.
+  auto again = authorise(id, "Doomed", "10.0.0.1", 2);
+  CHECK_FALSE(again->value);
+  withdraw(2);
+  REQUIRE(again->value);
+  CHECK(again->value->verdict == authorise_verdict::withdrawn);
+  advance(60s); // the flush writes the revoke
+  CHECK_FALSE(stored_trusted(id));
+  CHECK(stored_trusted(other));
+  CHECK(stored_trusted(client_id(62)));
+}
