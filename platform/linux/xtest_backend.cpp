@@ -11,6 +11,8 @@
 
 #include <cstdlib>
 #include <initializer_list>
+#include <map>
+#include <new>
 #include <utility>
 
 // Xlib last: it defines macros (None, Bool, Status, ...) that would clash
@@ -107,14 +109,14 @@ public:
   std::error_code send(const key_event& event) noexcept override {
     apply_keymap_changes();
     KeySym keysym = event.codes.x11_keysym;
-    KeyCode keycode = keysym == 0 ? 0
-                                  : api_.keysym_to_keycode(display_, keysym);
+    KeyCode keycode = keycode_for(keysym, event.down);
     // A keysym that the current keymap lacks has no keycode to press.
     if (keycode == 0)
       return backend_errc::unmapped_key;
     if (!api_.fake_key_event(display_, keycode, event.down ? True : False,
                              CurrentTime))
       return backend_errc::rejected;
+    remember(keysym, keycode, event.down);
     // Wait until the server has processed the event: the injector's hold
     // times are then measured from when the key really went down, and a
     // dead connection shows up here rather than at some later call.
@@ -127,6 +129,31 @@ public:
   }
 
 private:
+  // A key goes up with the keycode it went down with: if the keymap changed
+  // in between (setxkbmap), the keysym's keycode now is another key's, or
+  // none, and the key that is down would stay down (and auto-repeat).
+  KeyCode keycode_for(KeySym keysym, bool down) noexcept {
+    if (keysym == 0)
+      return 0;
+    if (!down) {
+      if (auto it = pressed_.find(keysym); it != pressed_.end())
+        return it->second;
+    }
+    return api_.keysym_to_keycode(display_, keysym);
+  }
+
+  void remember(KeySym keysym, KeyCode keycode, bool down) noexcept {
+    if (!down) {
+      pressed_.erase(keysym);
+      return;
+    }
+    try {
+      pressed_.emplace(keysym, keycode);
+    } catch (const std::bad_alloc&) {
+      // Then it goes up by the keymap, as before.
+    }
+  }
+
   // Xlib caches the keymap; without handling MappingNotify a layout change
   // (setxkbmap) while the server runs would press stale keycodes. Draining
   // the queue here also keeps it from growing, as nobody else reads it.
@@ -141,6 +168,8 @@ private:
 
   x_api api_;
   Display* display_;
+  /// The keycode of each key that is down, by keysym.
+  std::map<KeySym, KeyCode> pressed_;
 };
 
 } // namespace

@@ -219,6 +219,57 @@ TEST_CASE("xtest refuses keys that the keymap lacks", "[xvfb]") {
   CHECK_FALSE(window.wait_for(0, 100ms).has_value()); // nothing was pressed
 }
 
+// A layout change (setxkbmap) while a key is held: the key that went down
+// must go up, not whatever key the keysym has moved to.
+TEST_CASE("xtest lets go of the key it pressed after a keymap change",
+          "[xvfb]") {
+  if (!display_available())
+    return;
+  x_window window;
+  Display* display = test_display();
+  KeyCode a = window.keycode(XK_a);
+  REQUIRE(a != 0);
+  int min_code = 0;
+  int max_code = 0;
+  XDisplayKeycodes(display, &min_code, &max_code);
+  int per = 0;
+  KeySym* map = XGetKeyboardMapping(display, static_cast<KeyCode>(min_code),
+                                    max_code - min_code + 1, &per);
+  REQUIRE(map != nullptr);
+  auto syms_of = [&](int code) {
+    auto* first = map + (code - min_code) * per;
+    return std::vector<KeySym>(first, first + per);
+  };
+  const std::vector<KeySym> none(static_cast<std::size_t>(per), NoSymbol);
+  int spare = 0; // a keycode with no keysym, to move 'a' to
+  for (int code = max_code; code >= min_code && spare == 0; --code)
+    if (syms_of(code) == none)
+      spare = code;
+  const auto a_syms = syms_of(a);
+  XFree(map);
+  REQUIRE(spare != 0);
+
+  presser keys;
+  REQUIRE_FALSE(keys.send(XK_a, true));
+  CHECK(window.key_is_down(a));
+  auto moved = none;
+  moved[0] = XK_a;
+  auto remap = [&](const std::vector<KeySym>& at_a,
+                   const std::vector<KeySym>& at_spare) {
+    XChangeKeyboardMapping(display, a, per,
+                           const_cast<KeySym*>(at_a.data()), 1);
+    XChangeKeyboardMapping(display, spare, per,
+                           const_cast<KeySym*>(at_spare.data()), 1);
+    XSync(display, False);
+  };
+  remap(none, moved);
+  auto released = keys.send(XK_a, false);
+  bool a_still_down = window.key_is_down(a);
+  remap(a_syms, none); // back, for the tests that follow
+  CHECK_FALSE(released);
+  CHECK_FALSE(a_still_down);
+}
+
 TEST_CASE("auto picks xtest inside an X session", "[xvfb]") {
   if (!display_available())
     return;
