@@ -169,19 +169,39 @@ std::size_t actor_worker_threads(std::size_t requested) {
   return std::max(1u, platform::usable_cores() / 2);
 }
 
-// The first SIGINT/SIGTERM stops the server; another one while it stops
-// ends the process at once, so a wedged shutdown can always be ended.
-void handle_signals(net::io_runtime& io,
-                    const actors::listener_actor& listener) {
+/// Ends the injector, which lets go of every key on its way out, and
+/// waits for it a little (its backend may be what is stuck).
+void release_keys_now(caf::actor_system& sys, const caf::actor_addr& address) {
+  auto injector = caf::actor_cast<caf::actor>(address);
+  if (!injector)
+    return; // gone: its keys went up when it ended
+  caf::scoped_actor waiter{sys, true}; // hidden: not a running actor
+  waiter->monitor(injector);
+  caf::anon_send_exit(injector, caf::exit_reason::user_shutdown);
+  waiter->receive([](const caf::down_msg&) {},
+                  caf::after(std::chrono::milliseconds{500}) >> [] {});
+}
+
+// The first termination signal stops the server; another one while it
+// stops ends the process at once, so a wedged shutdown can always be
+// ended, but not before the keys held so far go up.
+void handle_signals(net::io_runtime& io, caf::actor_system& sys,
+                    const actors::listener_actor& listener,
+                    const actors::injector_actor& injector) {
   auto count = std::make_shared<std::atomic<int>>(0);
-  io.on_termination_signal([listener, count](int signal) {
+  // Weak: the handler lives as long as the io runtime, after the actor
+  // system, whose end waits for the injector's thread, which waits for the
+  // last strong handle to go.
+  io.on_termination_signal([&sys, listener, injector = injector.address(),
+                            count](int signal) {
     auto& log = *spdlog::get("server");
     if (count->fetch_add(1) == 0) {
       log.info("signal {}: stopping", signal);
       caf::anon_send(listener, atom::shutdown_v);
       return;
     }
-    log.critical("signal {} while stopping: exiting at once", signal);
+    log.critical("signal {} while stopping: releasing keys, exiting", signal);
+    release_keys_now(sys, injector);
     log.flush();
     std::_Exit(1);
   });
@@ -289,7 +309,7 @@ int serve(const actors::server_config& cfg) {
     sys, {listening.acceptor, protocol::info_body(info), auth, approval,
           cfg.approval_timeout, engine, screens, input,
           protocol::cors_policy{cfg.allowed_origins}});
-  handle_signals(io, listener);
+  handle_signals(io, sys, listener, injector);
   print_banner(cfg.net.bind_address, listening.acceptor->port(), identity,
                cfg.data_dir);
   actors::start_console_reader(approval);

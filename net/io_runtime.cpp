@@ -1,7 +1,6 @@
 #include "net/io_runtime.hpp"
 
 #include <condition_variable>
-#include <csignal>
 #include <mutex>
 #include <optional>
 
@@ -9,6 +8,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <spdlog/spdlog.h>
+
+#include "platform/host_info.hpp"
 
 namespace openmfd::net {
 
@@ -61,8 +62,8 @@ asio::io_context& io_runtime::context() noexcept {
 
 void io_runtime::on_termination_signal(std::function<void(int)> fn) {
   impl_->on_signal = std::move(fn);
-  impl_->signals.add(SIGINT);
-  impl_->signals.add(SIGTERM);
+  for (int signal : platform::termination_signals())
+    impl_->signals.add(signal);
   arm_signals();
 }
 

@@ -25,7 +25,8 @@ public:
   /// For net/ code that creates sockets and timers.
   boost::asio::io_context& context() noexcept;
 
-  /// Calls `fn(signal_number)` on an io thread at each SIGINT or SIGTERM.
+  /// Calls `fn(signal_number)` on an io thread at each termination signal
+  /// (platform::termination_signals).
   void on_termination_signal(std::function<void(int)> fn);
 
   /// Lets pending work finish for at most `limit`, then stops and joins.

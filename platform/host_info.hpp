@@ -16,4 +16,9 @@ unsigned usable_cores();
 /// excluded, link-local IPv6 excluded); empty when they cannot be listed.
 std::vector<std::string> host_addresses();
 
+/// The signals that ask the process to stop: SIGINT and SIGTERM, and the
+/// closing of its terminal (SIGHUP on POSIX; Ctrl+Break, SIGBREAK, on
+/// Windows), so that a server in a closed terminal still lets go of keys.
+std::vector<int> termination_signals();
+
 } // namespace openmfd::platform

@@ -1,6 +1,7 @@
 #include "platform/host_info.hpp"
 
 #include <algorithm>
+#include <csignal>
 
 #include <arpa/inet.h>
 #include <ifaddrs.h>
@@ -44,6 +45,10 @@ std::vector<std::string> host_addresses() {
   }
   ::freeifaddrs(list);
   return result;
+}
+
+std::vector<int> termination_signals() {
+  return {SIGINT, SIGTERM, SIGHUP};
 }
 
 } // namespace openmfd::platform

@@ -1,6 +1,7 @@
 #include "platform/host_info.hpp"
 
 #include <algorithm>
+#include <csignal>
 #include <vector>
 
 #include <winsock2.h>
@@ -54,6 +55,10 @@ std::vector<std::string> host_addresses() {
     }
   }
   return result;
+}
+
+std::vector<int> termination_signals() {
+  return {SIGINT, SIGTERM, SIGBREAK};
 }
 
 } // namespace openmfd::platform

@@ -155,15 +155,15 @@ class Server {
     }
   }
 
-  /// Closes the test's clients (unless told not to), sends SIGTERM once and
-  /// resolves with the exit code, or the signal's name if one ended it
-  /// (SIGKILL after STOP_TIMEOUT_MS if it hangs).
-  async stop({ closeClients = true } = {}) {
+  /// Closes the test's clients (unless told not to), sends SIGTERM (or
+  /// `signal`) once and resolves with the exit code, or the signal's name if
+  /// one ended it (SIGKILL after STOP_TIMEOUT_MS if it hangs).
+  async stop({ closeClients = true, signal: sent = "SIGTERM" } = {}) {
     if (closeClients)
       for (const s of this.sockets || []) s.close();
     if (!this.stopping) {
       this.stopping = true;
-      this.proc.kill("SIGTERM");
+      this.proc.kill(sent);
     }
     const timer = setTimeout(() => this.proc.kill("SIGKILL"), STOP_TIMEOUT_MS);
     const { code, signal } = await this.exited;

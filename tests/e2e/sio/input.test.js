@@ -251,20 +251,23 @@ test("input: a panel killed while holding a key: the key goes up", () =>
     }
   }));
 
-test("input: SIGTERM with a key held: the key goes up, exit 0", async () => {
-  const rec = new Recording();
-  const server = await new Server(["--injector", "record",
-    "--record-file", rec.file]).start();
-  try {
-    const socket = await server.connect({ transports: ["websocket"] });
-    assert.deepEqual(await emitWithAck(socket, "key_down", { keys: "space" }), OK);
-    assert.equal(await server.stop({ closeClients: false }), 0, server.stderr);
-    assert.deepEqual(rec.keys(), [["space", true], ["space", false]]);
-    assert.match(server.stderr, /bindings: the built-in generic profile/);
-  } finally {
-    rec.remove();
-  }
-});
+// SIGHUP: the terminal the server runs in was closed.
+for (const signal of ["SIGTERM", "SIGHUP"])
+  test(`input: ${signal} with a key held: the key goes up, exit 0`, async () => {
+    const rec = new Recording();
+    const server = await new Server(["--injector", "record",
+      "--record-file", rec.file]).start();
+    try {
+      const socket = await server.connect({ transports: ["websocket"] });
+      assert.deepEqual(await emitWithAck(socket, "key_down", { keys: "space" }), OK);
+      assert.equal(await server.stop({ closeClients: false, signal }), 0,
+        server.stderr);
+      assert.deepEqual(rec.keys(), [["space", true], ["space", false]]);
+      assert.match(server.stderr, /bindings: the built-in generic profile/);
+    } finally {
+      rec.remove();
+    }
+  });
 
 test("input: a flood of actions is refused with busy, not queued", () =>
   withRecorder([], async (server, rec) => {
