@@ -119,6 +119,10 @@ command parse_command_line(int argc, char** argv) {
                  "Engine.IO sessions open at once, at most")
     ->check(CLI::Range(1, 1'000'000))
     ->capture_default_str();
+  app.add_option("--max-sessions-per-address", cfg.max_sessions_per_address,
+                 "Engine.IO sessions open at once from one address, at most")
+    ->check(CLI::Range(1, 1'000'000))
+    ->capture_default_str();
   app.add_option("--worker-threads", cfg.worker_threads,
                  "Threads running the actors (0: half the cores)")
     ->check(CLI::Range(0, 64))

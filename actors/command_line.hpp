@@ -38,6 +38,8 @@ struct server_config {
   std::chrono::milliseconds stale_after{2'000};
   /// Engine.IO sessions open at once (`--max-sessions`).
   std::size_t max_sessions = 1024;
+  /// Of those, from one address (`--max-sessions-per-address`).
+  std::size_t max_sessions_per_address = 32;
   /// Threads running the actors (`--worker-threads`); 0: half the cores.
   std::size_t worker_threads = 0;
   /// Browser origins allowed to use the API (`--allow-origin`), normalized.

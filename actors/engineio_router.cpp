@@ -53,9 +53,19 @@ void engineio_router::open(caf::scheduled_actor* owner,
     at_cap_ = true;
     return handshake->respond(protocol::json_error(503, "too_many_sessions"));
   }
+  const auto& address = handshake->request().remote_address;
+  auto& from_address = per_address_[address];
+  if (from_address >= max_per_address_) {
+    log("server").debug("{}: refused a handshake (its share of sessions)",
+                        address);
+    return handshake->respond(
+      protocol::json_error(429, "too_many_sessions_from_address"));
+  }
   auto sid = make_session_id();
   if (sid.empty() || sessions_.count(sid) > 0) {
     log("server").error("cannot make a session id");
+    if (from_address == 0)
+      per_address_.erase(address);
     return handshake->respond(protocol::json_error(503, "unavailable"));
   }
   auto serial = ++next_serial_;
@@ -63,16 +73,23 @@ void engineio_router::open(caf::scheduled_actor* owner,
                        handshake->request().remote_address);
   auto session = spawn(sid, serial, handshake);
   owner->monitor(session);
-  sids_.emplace(session.address(), sid);
+  if (++from_address == max_per_address_) // once per episode
+    log("server").warn("{} has {} sessions open, its share: further "
+                       "handshakes from it are refused",
+                       address, from_address);
+  entries_.emplace(session.address(), entry{sid, address});
   sessions_.emplace(std::move(sid), std::move(session));
 }
 
 bool engineio_router::forget(const caf::actor_addr& session) {
-  auto it = sids_.find(session);
-  if (it == sids_.end())
+  auto it = entries_.find(session);
+  if (it == entries_.end())
     return false;
-  sessions_.erase(it->second);
-  sids_.erase(it);
+  sessions_.erase(it->second.sid);
+  if (auto n = per_address_.find(it->second.address);
+      n != per_address_.end() && --n->second == 0)
+    per_address_.erase(n);
+  entries_.erase(it);
   // The episode is over once a tenth of the cap is free again (with a small
   // cap: once any session is free).
   if (sessions_.size() + max_sessions_ / 10 < max_sessions_)

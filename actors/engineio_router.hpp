@@ -22,8 +22,11 @@ public:
   using spawner = std::function<engineio_session_actor(
     std::string sid, std::uint64_t serial, exchange_ptr handshake)>;
 
-  explicit engineio_router(std::size_t max_sessions)
-    : max_sessions_(max_sessions) {}
+  /// At most `max_sessions` sessions at once, `max_per_address` of them
+  /// from one address (so that one host cannot take every session from the
+  /// panels: an unconnected session lives for the connect timeout).
+  engineio_router(std::size_t max_sessions, std::size_t max_per_address)
+    : max_sessions_(max_sessions), max_per_address_(max_per_address) {}
 
   /// Hands `exchange` to the session its `sid` names, or answers it with
   /// Engine.IO's error. Returns the query of a well-formed handshake (no
@@ -41,8 +44,8 @@ public:
     return std::move(found.handshake);
   }
 
-  /// Opens a session for `handshake` (503 when at the cap) and monitors it
-  /// on behalf of `owner`.
+  /// Opens a session for `handshake` (503 when at the cap, 429 when its
+  /// address has its share) and monitors it on behalf of `owner`.
   void open(caf::scheduled_actor* owner, const exchange_ptr& handshake,
             const spawner& spawn);
 
@@ -64,9 +67,17 @@ private:
   route_target classify(const exchange_ptr& exchange) const;
   static void answer_unknown_sid(const exchange_ptr& exchange);
 
+  /// What the router knows of a session, by its actor.
+  struct entry {
+    std::string sid;
+    std::string address; ///< the handshake's remote address
+  };
+
   std::size_t max_sessions_;
+  std::size_t max_per_address_;
   std::unordered_map<std::string, engineio_session_actor> sessions_; ///< by sid
-  std::map<caf::actor_addr, std::string> sids_; ///< by session
+  std::map<caf::actor_addr, entry> entries_;
+  std::unordered_map<std::string, std::size_t> per_address_;
   std::uint64_t next_serial_ = 0;
   bool at_cap_ = false;
 };

@@ -62,6 +62,10 @@ struct engineio_settings {
   /// Sessions open at once, at most; beyond, handshakes get 503 (each
   /// unconnected one lives up to `connect_timeout` without a connection).
   std::size_t max_sessions = 1024;
+  /// Sessions open at once from one address, at most; beyond, its
+  /// handshakes get 429 (a panel needs one or two; one host must not take
+  /// every session from the others).
+  std::size_t max_sessions_per_address = 32;
   /// How long a client that sends faster than allowed gets no read credits
   /// back (see hold_back_reads).
   std::chrono::milliseconds read_hold_back{1000};

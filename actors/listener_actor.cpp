@@ -179,7 +179,9 @@ void route(self_ptr self, exchange_ptr exchange) {
 
 listener_actor::behavior_type listener(self_ptr self, listener_config cfg) {
   self->state.cfg = std::move(cfg);
-  self->state.sessions.emplace(self->state.cfg.engine.max_sessions);
+  self->state.sessions.emplace(
+    self->state.cfg.engine.max_sessions,
+    self->state.cfg.engine.max_sessions_per_address);
   self->state.cfg.acceptor->start(make_request_sink(self->address()));
   // However the listener ends, nothing more is accepted.
   self->attach_functor(

@@ -265,6 +265,7 @@ int serve(const actors::server_config& cfg) {
 
   actors::engineio_settings engine;
   engine.max_sessions = cfg.max_sessions;
+  engine.max_sessions_per_address = cfg.max_sessions_per_address;
   auto listening = net::listen_tls(
     io, identity.tls, with_body_limits(cfg.net, engine.max_payload));
   if (!listening.acceptor) {

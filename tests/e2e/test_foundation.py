@@ -217,6 +217,34 @@ class FoundationTest(ServerTestCase):
             sock.close()
         self.assertStopsCleanly(server)
 
+    def test_one_address_gets_its_share_of_sessions(self):
+        # An unconnected session lives 10 s; without a share per address one
+        # host could hold every session and shut the panels out.
+        server = self.start("--max-sessions-per-address", "2")
+        handshake = "/socket.io/?EIO=4&transport=polling"
+        sids = []
+        for _ in range(2):
+            status, _, body = request(server.port, "GET", handshake)
+            self.assertEqual(status, 200)
+            sids.append(body.decode()[1:].split('"sid":"')[1].split('"')[0])
+        for _ in range(3):
+            status, _, body = request(server.port, "GET", handshake)
+            self.assertEqual((status, body),
+                             (429, {"error": "too_many_sessions_from_address"}))
+        # A session that ends gives its place back.
+        status, _, _ = request(
+            server.port, "POST", f"{handshake}&sid={sids[0]}", b"1",
+            {"Content-Type": "text/plain"})
+        self.assertEqual(status, 200)
+        deadline = time.monotonic() + 5
+        while request(server.port, "GET", handshake)[0] != 200:
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.05)
+        self.assertStopsCleanly(server)
+        # Once each time the share fills, not once per refused handshake.
+        logs = server.logs()
+        self.assertEqual(logs.count("its share: further handshakes"), 2, logs)
+
     def test_sigterm_with_open_connection_exits_zero(self):
         server = self.start()
         sock = tls_connect(server.port)

@@ -39,6 +39,9 @@ def start_server(server, data_dir):
     proc = subprocess.Popen(
         [server, "--data-dir", data_dir, "--bind", "127.0.0.1", "--port", "0",
          "--injector", "dry-run", "--key-hold-ms", "0",
+         # Every simulated panel comes from 127.0.0.1; a storm's ended
+         # sessions may still count while their panels reconnect.
+         "--max-sessions-per-address", "1000",
          "--log-level", "error"],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
     lines = queue.Queue()

@@ -57,8 +57,9 @@ listener(self_ptr self, std::shared_ptr<net::acceptor_port> acceptor,
                        &spawn_echo_session},
              app_route{"/socket.io/", settings.socketio, std::nullopt,
                        &spawn_test_app_session}};
+  // Every conformance client comes from one address: no share per address.
   for (auto& app : st.apps)
-    app.sessions.emplace(app.settings.max_sessions);
+    app.sessions.emplace(app.settings.max_sessions, app.settings.max_sessions);
   st.acceptor->start(actors::make_request_sink(self->address()));
   self->attach_functor([acceptor = st.acceptor] { acceptor->close(); });
   self->set_down_handler([self](caf::down_msg& msg) {
