@@ -131,6 +131,11 @@ command parse_command_line(int argc, char** argv) {
                  "Connections open at once")
     ->check(CLI::Range(1, 1'000'000))
     ->capture_default_str();
+  app.add_option("--max-connections-per-address",
+                 net.max_connections_per_address,
+                 "Connections open at once from one address")
+    ->check(CLI::Range(1, 1'000'000))
+    ->capture_default_str();
   app.add_option("--handshake-timeout", handshake_s,
                  "Seconds allowed for the TLS handshake")
     ->check(CLI::Range(0.05, 3600.0))

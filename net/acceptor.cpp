@@ -3,6 +3,7 @@
 // can reach them. One for TLS, one for plain loopback HTTP; they differ only
 // in the stream an accepted socket becomes.
 
+#include <map>
 #include <optional>
 #include <unordered_map>
 
@@ -98,8 +99,8 @@ public:
       boost::system::error_code ignored;
       self->acceptor_.close(ignored);
       self->retry_timer_.cancel();
-      for (auto& [id, weak] : self->live_)
-        if (auto conn = weak.lock())
+      for (auto& [id, live] : self->live_)
+        if (auto conn = live.connection.lock())
           conn->shutdown();
     });
   }
@@ -113,7 +114,7 @@ public:
       auto it = self->live_.find(id);
       if (it == self->live_.end())
         return;
-      it->second = successor;
+      it->second.connection = successor;
       if (self->closing_) // shut down while it was changing hands
         if (auto conn = successor.lock())
           conn->shutdown();
@@ -123,7 +124,11 @@ public:
   void forget(std::uint64_t id) override {
     // Runs from a connection's destructor on any thread: hop to our strand.
     asio::post(strand_, [self = this->shared_from_this(), id] {
-      self->live_.erase(id);
+      auto it = self->live_.find(id);
+      if (it == self->live_.end())
+        return;
+      self->release_share(it->second.peer);
+      self->live_.erase(it);
       if (self->at_cap_ && self->live_.size() < self->options_.max_connections) {
         self->at_cap_ = false;
         log().info("below the connection limit again; accepting");
@@ -162,10 +167,21 @@ private:
         log().warn("connection limit ({}) reached; refusing new connections",
                    options_.max_connections);
       }
-      boost::system::error_code ignored;
-      socket.close(ignored);
-      return accept();
+      return refuse(socket);
     }
+    boost::system::error_code ec_peer;
+    auto peer = socket.remote_endpoint(ec_peer).address();
+    if (ec_peer) // it went away already
+      return refuse(socket);
+    auto& from_peer = per_address_[peer];
+    if (from_peer >= options_.max_connections_per_address) {
+      log().debug("{}: refused a connection (its share)", peer.to_string());
+      return refuse(socket);
+    }
+    if (++from_peer == options_.max_connections_per_address) // once a time
+      log().warn("{} has {} connections open, its share: further ones from "
+                 "it are refused",
+                 peer.to_string(), from_peer);
     // Acks are small writes answering small reads: Nagle plus the client's
     // delayed ACK would hold each one back for up to 40 ms.
     boost::system::error_code ignored;
@@ -174,10 +190,28 @@ private:
     auto conn = std::make_shared<connection>(streams_.make(std::move(socket)),
                                              options_, sink_,
                                              this->shared_from_this(), id);
-    live_.emplace(id, conn);
+    live_.emplace(id, live_connection{conn, peer});
     conn->start();
     accept();
   }
+
+  void refuse(tcp::socket& socket) {
+    boost::system::error_code ignored;
+    socket.close(ignored);
+    accept();
+  }
+
+  void release_share(const asio::ip::address& peer) {
+    auto it = per_address_.find(peer);
+    if (it != per_address_.end() && --it->second == 0)
+      per_address_.erase(it);
+  }
+
+  /// A connection that is open, and where from.
+  struct live_connection {
+    std::weak_ptr<tracked_connection> connection;
+    asio::ip::address peer;
+  };
 
   asio::io_context& io_;
   asio::strand<asio::io_context::executor_type> strand_;
@@ -186,7 +220,8 @@ private:
   Streams streams_;
   server_options options_;
   std::shared_ptr<request_sink> sink_;
-  std::unordered_map<std::uint64_t, std::weak_ptr<tracked_connection>> live_;
+  std::unordered_map<std::uint64_t, live_connection> live_;
+  std::map<asio::ip::address, std::size_t> per_address_; ///< open, by peer
   std::uint64_t next_id_ = 0;
   std::uint16_t port_ = 0;
   bool closing_ = false;

@@ -25,6 +25,9 @@ struct server_options {
   std::uint16_t port = 6789;
   /// Connections open at once; past it new ones are closed at accept.
   std::size_t max_connections = 512;
+  /// Of those, from one address: one host holding idle connections must
+  /// not shut every panel out (a panel needs one to three).
+  std::size_t max_connections_per_address = 32;
   /// From TCP accept to a finished TLS handshake.
   std::chrono::milliseconds handshake_timeout{10'000};
   /// From a request's first byte to its last.

@@ -51,7 +51,8 @@ start_server() {
   "$server" --data-dir "$work/data" --bind 127.0.0.1 --port 0 \
     "${keyboard[@]}" --log-level error ${OPENMFD_BENCH_SERVER_ARGS:-} \
     --max-connections 20000 --max-sessions 20000 \
-    --max-sessions-per-address 20000 "$@" </dev/null >"$work/server.out" \
+    --max-sessions-per-address 20000 --max-connections-per-address 20000 \
+    "$@" </dev/null >"$work/server.out" \
     2>"$work/server.err" &
   server_pid=$!
   for _ in $(seq 300); do

@@ -217,6 +217,32 @@ class FoundationTest(ServerTestCase):
             sock.close()
         self.assertStopsCleanly(server)
 
+    def test_one_address_gets_its_share_of_connections(self):
+        server = self.start("--max-connections-per-address", "2")
+        held = [tls_connect(server.port) for _ in range(2)]
+        for sock in held:  # both fully established
+            sock.sendall(raw_request("GET", "/info"))
+            self.assertEqual(read_response(sock)[0], 200)
+        for _ in range(3):
+            with self.assertRaises((ssl.SSLError, ConnectionError, OSError)):
+                with tls_connect(server.port, timeout=5) as extra:
+                    extra.sendall(raw_request("GET", "/info"))
+                    read_response(extra, timeout=5)
+        held.pop().close()
+        deadline = time.monotonic() + 5
+        while True:  # the place frees as soon as the server sees the close
+            try:
+                self.assertEqual(request(server.port, "GET", "/info")[0], 200)
+                break
+            except (ssl.SSLError, ConnectionError, OSError):
+                self.assertLess(time.monotonic(), deadline)
+                time.sleep(0.1)
+        for sock in held:
+            sock.close()
+        self.assertStopsCleanly(server)
+        logs = server.logs()
+        self.assertEqual(logs.count("its share: further ones"), 2, logs)
+
     def test_one_address_gets_its_share_of_sessions(self):
         # An unconnected session lives 10 s; without a share per address one
         # host could hold every session and shut the panels out.

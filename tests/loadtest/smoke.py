@@ -42,6 +42,7 @@ def start_server(server, data_dir):
          # Every simulated panel comes from 127.0.0.1; a storm's ended
          # sessions may still count while their panels reconnect.
          "--max-sessions-per-address", "1000",
+         "--max-connections-per-address", "1000",
          "--log-level", "error"],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
     lines = queue.Queue()

@@ -39,6 +39,8 @@ net::server_options server_options_for(const options& opts,
   net::server_options server;
   server.bind_address = "127.0.0.1";
   server.port = opts.port;
+  // Every conformance client comes from one address: no share per address.
+  server.max_connections_per_address = server.max_connections;
   server.body_limit = [max_payload](std::string_view) { return max_payload; };
   return server;
 }
