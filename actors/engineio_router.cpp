@@ -32,7 +32,8 @@ engineio_router::classify(const exchange_ptr& exchange) const {
     return {};
   }
   bool websocket = query->transport == protocol::engineio_transport::websocket;
-  if (websocket != wants_websocket(req)) {
+  if (websocket != wants_websocket(req)
+      || (websocket && !valid_websocket_upgrade(req))) {
     exchange->respond(engineio_error(engineio_http_error::bad_request));
     return {};
   }

@@ -361,7 +361,7 @@ engineio_session::start_websocket(const exchange_ptr& exchange) {
 }
 
 void engineio_session::on_upgrade_request(const exchange_ptr& exchange) {
-  if (!wants_websocket(exchange->request()))
+  if (!valid_websocket_upgrade(exchange->request()))
     return exchange->respond(engineio_error(engineio_http_error::bad_request));
   // engine.io accepts a WebSocket it has no use for and closes it at once.
   if (closing_ || on_websocket_ || io_->probe)

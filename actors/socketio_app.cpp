@@ -82,6 +82,13 @@ bool wants_websocket(const protocol::http_request& req) {
          && has_token(*connection, "upgrade");
 }
 
+bool valid_websocket_upgrade(const protocol::http_request& req) {
+  auto version = req.header("Sec-WebSocket-Version");
+  auto key = req.header("Sec-WebSocket-Key");
+  return wants_websocket(req) && version && *version == "13" && key
+         && !key->empty() && key->size() <= 24;
+}
+
 protocol::http_response polling_response(std::string payload) {
   auto res = protocol::json_ok(std::move(payload));
   res.content_type = "text/plain; charset=UTF-8";

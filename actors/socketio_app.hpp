@@ -41,6 +41,12 @@ engineio_http_error engineio_error_for(const std::error_code& ec);
 /// `upgrade` token in `Connection`).
 bool wants_websocket(const protocol::http_request& req);
 
+/// True when `req` wants a WebSocket (above) and carries what the
+/// WebSocket handshake needs: `Sec-WebSocket-Version: 13` and a
+/// `Sec-WebSocket-Key` of 1 to 24 characters (RFC 6455). Beast would answer
+/// any other with a plain-text error, not ours.
+bool valid_websocket_upgrade(const protocol::http_request& req);
+
 /// A long-polling answer carrying an encoded Engine.IO payload.
 protocol::http_response polling_response(std::string payload);
 

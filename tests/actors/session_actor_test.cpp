@@ -199,7 +199,10 @@ public:
   std::shared_ptr<fake_exchange> upgrade_request(bool with_sid = true) {
     auto req = make_request(
       "GET", "transport=websocket" + (with_sid ? "&sid=" + sid : ""));
-    req.headers = {{"Upgrade", "websocket"}, {"Connection", "Upgrade"}};
+    req.headers = {{"Upgrade", "websocket"},
+                   {"Connection", "Upgrade"},
+                   {"Sec-WebSocket-Version", "13"},
+                   {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}};
     return std::make_shared<fake_exchange>(std::move(req));
   }
 

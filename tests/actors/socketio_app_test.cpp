@@ -96,6 +96,26 @@ TEST_CASE("a WebSocket request needs both Upgrade and Connection") {
     with_headers({{"Upgrade", "websocket"}, {"Connection", "Upgraded"}})));
 }
 
+TEST_CASE("a WebSocket upgrade needs version 13 and a key") {
+  const std::vector<std::pair<std::string, std::string>> upgrade
+    = {{"Upgrade", "websocket"}, {"Connection", "Upgrade"}};
+  auto with = [&](std::vector<std::pair<std::string, std::string>> extra) {
+    auto all = upgrade;
+    all.insert(all.end(), extra.begin(), extra.end());
+    return actors::valid_websocket_upgrade(with_headers(all));
+  };
+  const std::pair<std::string, std::string> key{"Sec-WebSocket-Key",
+                                                "dGhlIHNhbXBsZSBub25jZQ=="};
+  const std::pair<std::string, std::string> v13{"Sec-WebSocket-Version", "13"};
+  CHECK(with({key, v13}));
+  CHECK_FALSE(with({key}));
+  CHECK_FALSE(with({v13}));
+  CHECK_FALSE(with({key, {"Sec-WebSocket-Version", "8"}}));
+  CHECK_FALSE(with({{"Sec-WebSocket-Key", ""}, v13}));
+  CHECK_FALSE(with({{"Sec-WebSocket-Key", std::string(25, 'a')}, v13}));
+  CHECK_FALSE(actors::valid_websocket_upgrade(with_headers({key, v13})));
+}
+
 TEST_CASE("polling answers look like engine.io's") {
   auto payload = actors::polling_response("0{}");
   CHECK(payload.status == 200);

@@ -217,6 +217,24 @@ class FoundationTest(ServerTestCase):
             sock.close()
         self.assertStopsCleanly(server)
 
+    def test_incomplete_websocket_upgrade_is_a_json_400(self):
+        # Without a key or version 13 the WebSocket handshake cannot happen:
+        # refused before a session is opened for it, with a JSON answer.
+        server = self.start()
+        upgrade = {"Upgrade": "websocket", "Connection": "Upgrade",
+                   "Sec-WebSocket-Version": "13",
+                   "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
+        for drop in ("Sec-WebSocket-Key", "Sec-WebSocket-Version"):
+            headers = {k: v for k, v in upgrade.items() if k != drop}
+            status, hdrs, body = request(
+                server.port, "GET", "/socket.io/?EIO=4&transport=websocket",
+                headers=headers)
+            self.assertEqual((status, body),
+                             (400, {"code": 3, "message": "Bad request"}))
+            self.assertEqual(hdrs["content-type"], "application/json")
+        self.assertNotIn("opened from", server.logs())
+        self.assertStopsCleanly(server)
+
     def test_one_address_gets_its_share_of_connections(self):
         server = self.start("--max-connections-per-address", "2")
         held = [tls_connect(server.port) for _ in range(2)]
