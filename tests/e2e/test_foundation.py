@@ -20,6 +20,31 @@ UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-"
 
 class FoundationTest(ServerTestCase):
 
+    def hold_connections(self, server, count):
+        """`count` connections, each with a request served."""
+        held = [tls_connect(server.port) for _ in range(count)]
+        for sock in held:
+            sock.sendall(raw_request("GET", "/info"))
+            self.assertEqual(read_response(sock)[0], 200)
+        return held
+
+    def assertRefused(self, server):
+        with self.assertRaises((ssl.SSLError, ConnectionError, OSError)):
+            with tls_connect(server.port, timeout=5) as extra:
+                extra.sendall(raw_request("GET", "/info"))
+                read_response(extra, timeout=5)
+
+    def assertServedSoon(self, server):
+        """A place frees as soon as the server sees a close."""
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                self.assertEqual(request(server.port, "GET", "/info")[0], 200)
+                return
+            except (ssl.SSLError, ConnectionError, OSError):
+                self.assertLess(time.monotonic(), deadline)
+                time.sleep(0.1)
+
     def test_info_matches_served_certificate(self):
         server = self.start()
         with tls_connect(server.port) as sock:
@@ -193,24 +218,10 @@ class FoundationTest(ServerTestCase):
 
     def test_connection_cap_refuses_extra_connections(self):
         server = self.start("--max-connections", "3")
-        held = [tls_connect(server.port) for _ in range(3)]
-        for sock in held:  # all three fully established
-            sock.sendall(raw_request("GET", "/info"))
-            self.assertEqual(read_response(sock)[0], 200)
-        with self.assertRaises((ssl.SSLError, ConnectionError, OSError)):
-            with tls_connect(server.port, timeout=5) as extra:
-                extra.sendall(raw_request("GET", "/info"))
-                read_response(extra, timeout=5)
+        held = self.hold_connections(server, 3)
+        self.assertRefused(server)
         held.pop().close()
-        deadline = time.monotonic() + 5
-        while True:  # the slot frees as soon as the server sees the close
-            try:
-                self.assertEqual(request(server.port, "GET", "/info")[0], 200)
-                break
-            except (ssl.SSLError, ConnectionError, OSError):
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
+        self.assertServedSoon(server)
         logs = server.logs()
         self.assertEqual(logs.count("connection limit (3) reached"), 1, logs)
         for sock in held:
@@ -237,24 +248,11 @@ class FoundationTest(ServerTestCase):
 
     def test_one_address_gets_its_share_of_connections(self):
         server = self.start("--max-connections-per-address", "2")
-        held = [tls_connect(server.port) for _ in range(2)]
-        for sock in held:  # both fully established
-            sock.sendall(raw_request("GET", "/info"))
-            self.assertEqual(read_response(sock)[0], 200)
+        held = self.hold_connections(server, 2)
         for _ in range(3):
-            with self.assertRaises((ssl.SSLError, ConnectionError, OSError)):
-                with tls_connect(server.port, timeout=5) as extra:
-                    extra.sendall(raw_request("GET", "/info"))
-                    read_response(extra, timeout=5)
+            self.assertRefused(server)
         held.pop().close()
-        deadline = time.monotonic() + 5
-        while True:  # the place frees as soon as the server sees the close
-            try:
-                self.assertEqual(request(server.port, "GET", "/info")[0], 200)
-                break
-            except (ssl.SSLError, ConnectionError, OSError):
-                self.assertLess(time.monotonic(), deadline)
-                time.sleep(0.1)
+        self.assertServedSoon(server)
         for sock in held:
             sock.close()
         self.assertStopsCleanly(server)
