@@ -277,12 +277,16 @@ authorise(self_ptr self, const std::string& client_id, const std::string& name,
 
 /// Sends `session` its client's tokens and revocation from now on. Once
 /// per session, however often it connects (CONNECT, DISCONNECT, CONNECT
-/// ...): a loop of them must not grow the list.
+/// ...): a loop of them must not grow the list (nor ping the others).
 void add_subscriber(self_ptr self, const std::string& id_hash,
                     const caf::actor& session) {
   auto& sessions = self->state.subscribers[id_hash];
   if (std::find(sessions.begin(), sessions.end(), session) != sessions.end())
     return;
+  // The client's older sessions may be what a network drop left behind,
+  // holding keys until their heartbeat fails: they check their link now.
+  for (const auto& older : sessions)
+    caf::anon_send(older, atom::check_alive_v);
   self->monitor(session);
   sessions.push_back(session);
 }

@@ -257,10 +257,30 @@ void engineio_session::on_closed_by_client() {
 // --- heartbeat ----------------------------------------------------------
 
 void engineio_session::on_ping_due() {
+  ping(settings_.ping_timeout);
+}
+
+void engineio_session::ping(std::chrono::milliseconds timeout) {
   send({{engineio_packet_type::ping, {}, false}});
   awaiting_pong_ = true;
-  pong_due_ = std::chrono::steady_clock::now() + settings_.ping_timeout;
-  arm(timer::pong, settings_.ping_timeout);
+  pong_due_ = std::chrono::steady_clock::now() + timeout;
+  arm(timer::pong, timeout);
+}
+
+void engineio_session::check_alive() {
+  if (closing_)
+    return;
+  const auto timeout = settings_.check_alive_timeout;
+  if (!awaiting_pong_) {
+    disarm(timer::ping);
+    return ping(timeout);
+  }
+  // A ping is out already: its pong is due sooner now.
+  auto due = std::chrono::steady_clock::now() + timeout;
+  if (due < pong_due_) {
+    pong_due_ = due;
+    arm(timer::pong, timeout);
+  }
 }
 
 // The pong timer's message may come late on a busy machine; the deadline

@@ -44,6 +44,10 @@ using engineio_session_actor = caf::typed_actor<
 struct engineio_settings {
   std::chrono::milliseconds ping_interval{25'000};
   std::chrono::milliseconds ping_timeout{20'000};
+  /// How long a session asked to check its link (check_alive) waits for
+  /// the pong: its client connected again elsewhere, so a live link
+  /// answers at once and a dead one must not keep held keys for long.
+  std::chrono::milliseconds check_alive_timeout{5'000};
   /// The largest message or polling body a client may send, in bytes.
   std::size_t max_payload = 1'000'000;
   /// A session whose host has not called `connected()` by then is closed
@@ -108,6 +112,11 @@ public:
   /// The host's client connected: the connect deadline no longer applies.
   void connected();
 
+  /// Pings the client now and closes unless its pong comes within
+  /// `check_alive_timeout` (sooner than the heartbeat would notice a dead
+  /// link).
+  void check_alive();
+
   /// The client sends faster than the host allows: for `read_hold_back`,
   /// the frames it sends over a WebSocket do not return their read
   /// credits, so that it gets to send only the few it still has credit for
@@ -146,6 +155,8 @@ private:
   void return_read_credit(const stream_ptr& port);
   void return_held_credits();
   void on_ping_due();
+  /// Sends a ping; closes unless the pong comes within `timeout`.
+  void ping(std::chrono::milliseconds timeout);
   void on_pong();
   bool close_if_pong_overdue();
   void on_closed_by_client();

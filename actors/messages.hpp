@@ -222,6 +222,10 @@ CAF_BEGIN_TYPE_ID_BLOCK(openmfd, caf::first_custom_type_id)
   CAF_ADD_ATOM(openmfd, openmfd::atom, poll_abort, "poll_abort")
   /// To a session: one of its timers (heartbeat, auth, upgrade) is due.
   CAF_ADD_ATOM(openmfd, openmfd::atom, deadline, "deadline")
+  /// To a session: its client connected again in another session. Ping
+  /// now and close unless the pong comes soon: after a network drop the
+  /// old link is dead, and its held keys must not wait for the heartbeat.
+  CAF_ADD_ATOM(openmfd, openmfd::atom, check_alive, "chk_alive")
 
 CAF_END_TYPE_ID_BLOCK(openmfd)
 

@@ -28,6 +28,8 @@ using session_actor = engineio_session_actor::extend<
   /// the client was revoked.
   caf::reacts_to<atom::token, std::string, std::int64_t>,
   caf::reacts_to<atom::revoked>,
+  /// From the auth actor: the client connected again in another session.
+  caf::reacts_to<atom::check_alive>,
   /// From the screens actor: (screen, state JSON) changed.
   caf::reacts_to<atom::screen_state, std::string, std::string>,
   /// From the injector: a held key went up after the longest hold.

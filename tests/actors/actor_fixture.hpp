@@ -54,6 +54,7 @@ void requester(caf::event_based_actor* self, std::shared_ptr<reply<T>> out,
 struct session_log {
   std::vector<std::pair<std::string, std::int64_t>> tokens;
   int revoked = 0;
+  int checks = 0; ///< check_alive: the client connected again elsewhere
 };
 
 inline caf::behavior session_recorder(caf::event_based_actor*,
@@ -63,6 +64,7 @@ inline caf::behavior session_recorder(caf::event_based_actor*,
       record->tokens.emplace_back(token, expires_in);
     },
     [record](atom::revoked) { ++record->revoked; },
+    [record](atom::check_alive) { ++record->checks; },
   };
 }
 

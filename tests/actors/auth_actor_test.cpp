@@ -356,6 +356,27 @@ TEST_CASE_METHOD(auth_fixture, "a session subscribed again stays one",
   }
   advance(300s); // a rotation
   CHECK(log->tokens.size() == 1);
+  CHECK(log->checks == 0); // its own CONNECTs do not make it check
+}
+
+// After a network drop the client connects again in a new session while
+// the old one (its link dead, its keys held) waits for its heartbeat.
+TEST_CASE_METHOD(auth_fixture, "a client's new session makes its older ones "
+                               "check their link",
+                 "[auth]") {
+  const auto id = client_id(9);
+  const auto other = client_id(10);
+  trust_in_file(id, "Tablet");
+  trust_in_file(other, "Other");
+  start();
+  auto old_session = subscribe(id);
+  auto bystander = subscribe(other);
+  auto token = token_for(id, 1);
+  auto [fresh, fresh_log] = make_session();
+  CHECK(ask<client_identity>(auth, atom::validate_v, token, fresh)->value);
+  CHECK(old_session->checks == 1);
+  CHECK(fresh_log->checks == 0);
+  CHECK(bystander->checks == 0);
 }
 
 TEST_CASE_METHOD(auth_fixture,

@@ -679,6 +679,30 @@ TEST_CASE_METHOD(input_fixture, "input events go to the injector; acks "
   }
 }
 
+// The client connected again elsewhere: this session pings at once and
+// ends unless the pong comes within 5 s (not the heartbeat's 25 + 20 s),
+// and its held keys go up with it.
+TEST_CASE_METHOD(input_fixture, "check_alive: a link that does not answer "
+                                "ends the session soon") {
+  connect();
+  CHECK(send(R"(421["key_down",{"keys":"lshift"}])") == R"(431[{"ok":true}])");
+  caf::anon_send(session, atom::check_alive_v);
+  run();
+  CHECK(ws->frames.back().first == "2");
+  SECTION("no pong: closed after 5 s, the key goes up") {
+    advance(4900ms);
+    CHECK_FALSE(*ended);
+    advance(100ms);
+    CHECK(*ended);
+    CHECK(keys->back() == key_log::value_type{"lshift", false});
+  }
+  SECTION("a pong: the session stays") {
+    frame(*handshake, "3");
+    advance(10s);
+    CHECK_FALSE(*ended);
+  }
+}
+
 // The farewell of a revoked polling session waits for the next poll (up
 // to 5 s); its keys must not.
 TEST_CASE_METHOD(input_fixture, "a revoked session lets go of its keys at "
