@@ -1,6 +1,7 @@
 #include "actors/injector_actor.hpp"
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -95,6 +96,11 @@ struct injector_state {
   std::deque<job> queue; ///< waiting, behind `running`
   std::optional<running_job> running;
   std::uint64_t next_id = 1;
+  /// Keys nobody holds whose release the backend refused: still down as
+  /// far as we know, so they are tried again until it takes, and at exit.
+  std::set<hid_usage> stuck;
+  /// Schedules the next try of `stuck` (set by the behavior).
+  std::function<void()> retry_later;
 
   injector_state() = default;
   injector_state(const injector_state&) = delete;
@@ -120,6 +126,7 @@ struct injector_state {
         holders.erase(key);
         return ec;
       }
+      stuck.erase(key); // held again: its next release is a new one
     }
     ++n;
     return {};
@@ -134,10 +141,27 @@ struct injector_state {
       return {};
     holders.erase(it);
     auto ec = send_key(key, false);
-    if (ec)
-      log("inject").error("cannot release {}: {}", protocol::key_name(key),
-                          ec.message());
+    if (ec) {
+      log("inject").error("cannot release {}: {}; trying again",
+                          protocol::key_name(key), ec.message());
+      if (stuck.insert(key).second && stuck.size() == 1 && retry_later)
+        retry_later();
+    }
     return ec;
+  }
+
+  /// Tries the refused releases again; true while some still fail.
+  bool retry_stuck() {
+    for (auto it = stuck.begin(); it != stuck.end();) {
+      if (send_key(*it, false)) {
+        ++it;
+        continue;
+      }
+      log("inject").info("released {} on a later try",
+                         protocol::key_name(*it));
+      it = stuck.erase(it);
+    }
+    return !stuck.empty();
   }
 
   /// Every key still down goes up, whoever holds it. The last line of
@@ -145,6 +169,9 @@ struct injector_state {
   void release_everything() {
     auto keys = std::move(holders);
     holders.clear();
+    for (auto key : stuck)
+      keys.emplace(key, 0);
+    stuck.clear();
     for (const auto& [key, count] : keys) {
       if (auto ec = send_key(key, false))
         log("inject").error("cannot release {}: {}", protocol::key_name(key),
@@ -173,6 +200,9 @@ struct injector_state {
 };
 
 using self_ptr = injector_actor::stateful_pointer<injector_state>;
+
+/// How often a refused release is tried again.
+constexpr auto stuck_retry_interval = std::chrono::milliseconds{100};
 
 const std::string& who_of(const injector_state& st,
                           const caf::actor_addr& session) {
@@ -423,6 +453,9 @@ injector(self_ptr self, injector_config cfg,
   auto& st = self->state;
   st.cfg = cfg;
   st.backend = std::move(backend);
+  st.retry_later = [self] {
+    self->delayed_send(self, stuck_retry_interval, atom::flush_v);
+  };
   self->set_down_handler([self](caf::down_msg& msg) {
     if (self->state.sessions.count(msg.source) > 0)
       log("inject").info("{} is gone: its keys go up",
@@ -461,6 +494,10 @@ injector(self_ptr self, injector_config cfg,
         advance(self);
     },
     [self](atom::expire, std::uint64_t id) { expire(self, id); },
+    [self](atom::flush) {
+      if (self->state.retry_stuck())
+        self->state.retry_later();
+    },
   };
 }
 

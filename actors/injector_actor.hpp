@@ -43,7 +43,9 @@ using injector_actor = caf::typed_actor<
   /// Internal: the wait of script `id` is over.
   caf::reacts_to<atom::step, std::uint64_t>,
   /// Internal: hold `id` reached the longest hold.
-  caf::reacts_to<atom::expire, std::uint64_t>>;
+  caf::reacts_to<atom::expire, std::uint64_t>,
+  /// Internal: try again to release the keys the backend refused to.
+  caf::reacts_to<atom::flush>>;
 
 struct injector_config {
   /// Scripts waiting or running, at most (beyond: `busy`).

@@ -585,6 +585,39 @@ TEST_CASE_METHOD(injector_fixture,
                   "-lshift@70"});
 }
 
+// A release the backend refuses leaves the key down in the OS: it is tried
+// again until it takes, and at exit, not forgotten.
+TEST_CASE_METHOD(injector_fixture,
+                 "injector: a refused release is tried again until it takes",
+                 "[injector]") {
+  auto inj = start();
+  auto a = make_session();
+  REQUIRE(ask<bool>(inj, atom::key_down_v, a.handle, std::string{"A"},
+                    key_lshift)
+            ->value);
+  REQUIRE(ask<bool>(inj, atom::key_down_v, a.handle, std::string{"A"}, key_w)
+            ->value);
+  backend->fail = true;
+  auto r = ask<bool>(inj, atom::key_up_v, a.handle, key_lshift);
+  CHECK(refusal(r->error) == injector_error::backend_failed);
+  tick(300ms); // still refused
+  CHECK(backend->events == events{"+lshift@0", "+w@0"});
+  backend->fail = false;
+  tick(100ms);
+  CHECK(backend->events == events{"+lshift@0", "+w@0", "-lshift@400"});
+  tick(1s); // taken: not sent again
+  CHECK(backend->events.size() == 3);
+
+  SECTION("and at exit, if it never takes") {
+    backend->fail = true;
+    REQUIRE_FALSE(ask<bool>(inj, atom::key_up_v, a.handle, key_w)->value);
+    backend->fail = false;
+    caf::anon_send_exit(inj, caf::exit_reason::user_shutdown);
+    run();
+    CHECK(backend->events.back() == "-w@1400");
+  }
+}
+
 TEST_CASE("injector: a detached injector runs scripts on its own thread",
           "[injector]") {
   caf::actor_system_config cfg;
