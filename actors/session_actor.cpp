@@ -677,7 +677,12 @@ session_actor::behavior_type session(self_ptr self, session_config cfg) {
              boost::json::array{token_payload(token, expires_in)});
     },
     [self](atom::revoked) { on_revoked(self); },
-    [self](atom::check_alive) { self->state.engine->check_alive(); },
+    [self](atom::check_alive) {
+      // Only held keys make a dead link urgent; the heartbeat ends the
+      // rest (a client's many idle sessions are not all pinged at once).
+      if (!self->state.held.empty())
+        self->state.engine->check_alive();
+    },
     [self](atom::screen_state, const std::string& screen,
            const std::string& state) {
       if (self->state.sio == sio_phase::connected)

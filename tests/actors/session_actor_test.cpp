@@ -703,6 +703,17 @@ TEST_CASE_METHOD(input_fixture, "check_alive: a link that does not answer "
   }
 }
 
+TEST_CASE_METHOD(input_fixture, "check_alive: a session holding no key "
+                                "waits for its heartbeat") {
+  connect();
+  const auto frames = ws->frames.size();
+  caf::anon_send(session, atom::check_alive_v);
+  run();
+  CHECK(ws->frames.size() == frames); // no ping now
+  advance(10s);
+  CHECK_FALSE(*ended);
+}
+
 // The farewell of a revoked polling session waits for the next poll (up
 // to 5 s); its keys must not.
 TEST_CASE_METHOD(input_fixture, "a revoked session lets go of its keys at "
