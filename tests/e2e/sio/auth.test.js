@@ -88,6 +88,24 @@ test("handshake ?token=: a good one connects, a bad one is 403", () =>
   }));
 
 
+// A revoke between a handshake whose ?token= was good and the CONNECT that
+// follows (without a token) must refuse that CONNECT.
+test("handshake ?token=, then a revoke: the CONNECT is refused", () =>
+  withServer([], async (server) => {
+    const token = await server.token();
+    const res = await request(server.port, "GET",
+      `/socket.io/?EIO=4&transport=polling&token=${token}`);
+    assert.equal(res.status, 200);
+    const sid = JSON.parse(res.body.slice(1)).sid;
+    assert.match(server.admin("revoke", server.shortId), /revoked/);
+    await server.waitLog(/\[auth\] info: revoked/);
+    const target = `/socket.io/?EIO=4&transport=polling&sid=${sid}`;
+    assert.equal((await request(server.port, "POST", target, { body: "40" })).body,
+      "ok");
+    const answer = (await request(server.port, "GET", target)).body;
+    assert.equal(answer.split("\x1e")[0], '44{"message":"unauthorized"}');
+  }));
+
 test("a session that never authenticates is closed after 10 s", () =>
   withServer([], async (server) => {
     const sid = await rawHandshake(server.port);
