@@ -106,6 +106,10 @@ void engineio_session::connected() {
   disarm(timer::connect);
 }
 
+void engineio_session::disconnected() {
+  arm_connect_deadline();
+}
+
 void engineio_session::hold_back_reads() {
   if (holding_back_reads_)
     return;
@@ -195,9 +199,13 @@ protocol::engineio_packet engineio_session::open_packet() const {
 
 // --- opening and closing ------------------------------------------------
 
-void engineio_session::open(const exchange_ptr& handshake) {
+void engineio_session::arm_connect_deadline() {
   if (settings_.connect_timeout.count() > 0)
     arm(timer::connect, settings_.connect_timeout);
+}
+
+void engineio_session::open(const exchange_ptr& handshake) {
+  arm_connect_deadline();
   auto query = protocol::parse_handshake_query(handshake->request().query());
   if (query && query->transport == protocol::engineio_transport::websocket) {
     on_websocket_ = true;

@@ -111,6 +111,10 @@ public:
 
   /// The host's client connected: the connect deadline no longer applies.
   void connected();
+  /// The host's client left (Socket.IO DISCONNECT) but the session stays
+  /// open for a new CONNECT: the connect deadline applies again, so that a
+  /// session nobody is connected on does not hold a slot for ever.
+  void disconnected();
 
   /// Pings the client now and closes unless its pong comes within
   /// `check_alive_timeout` (sooner than the heartbeat would notice a dead
@@ -143,6 +147,7 @@ private:
                                     credits, count };
 
   void arm(timer t, std::chrono::milliseconds after);
+  void arm_connect_deadline();
   void disarm(timer t);
   void disarm_all();
 

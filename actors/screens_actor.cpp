@@ -209,6 +209,17 @@ caf::result<bool> leave(self_ptr self, const std::string& name,
   return true;
 }
 
+/// `session` leaves every screen it joined; false if it had joined none.
+bool leave_all(screens_state& st, const caf::actor_addr& session) {
+  auto entry = st.joined.find(session);
+  if (entry == st.joined.end())
+    return false;
+  for (const auto& name : entry->second)
+    remove_member(st, name, session);
+  st.joined.erase(entry);
+  return true;
+}
+
 /// Takes the deliveries of one change (one per member but the sender) from
 /// the budget.
 bool may_deliver(self_ptr self, const screen& target,
@@ -269,13 +280,7 @@ screens_actor::behavior_type screens(self_ptr self, screens_config cfg,
   st.screens = std::move(*restored);
   // A session that ends leaves every screen it joined.
   self->set_down_handler([self](caf::down_msg& msg) {
-    auto& state = self->state;
-    auto entry = state.joined.find(msg.source);
-    if (entry == state.joined.end())
-      return;
-    for (const auto& name : entry->second)
-      remove_member(state, name, msg.source);
-    state.joined.erase(entry);
+    leave_all(self->state, msg.source);
   });
   self->set_exit_handler([self](caf::exit_msg& msg) {
     self->state.write_now();
@@ -286,6 +291,10 @@ screens_actor::behavior_type screens(self_ptr self, screens_config cfg,
            const caf::actor& session) { return join(self, name, session); },
     [self](atom::leave_screen, const std::string& name,
            const caf::actor& session) { return leave(self, name, session); },
+    [self](atom::leave_screen, const caf::actor& session) {
+      if (session && leave_all(self->state, session.address()))
+        self->demonitor(session);
+    },
     [self](atom::set_screen, const std::string& name, const std::string& text,
            const caf::actor& session) {
       return set(self, name, text, session);

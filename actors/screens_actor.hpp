@@ -22,6 +22,10 @@ using screens_actor = caf::typed_actor<
     std::string>,
   /// (screen, session) → true; leaving a screen not joined is harmless.
   caf::replies_to<atom::leave_screen, std::string, caf::actor>::with<bool>,
+  /// (session): it leaves every screen it joined (its client sent a
+  /// Socket.IO DISCONNECT: a new CONNECT starts with no screens, as a new
+  /// socket starts with no rooms).
+  caf::reacts_to<atom::leave_screen, caf::actor>,
   /// (screen, state JSON, session) → true once stored; every other member
   /// is sent (atom::screen_state, screen, state JSON). The sender need not
   /// be a member. Beyond the delivery budget: `rate_limited`, not stored.

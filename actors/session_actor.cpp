@@ -595,7 +595,11 @@ void on_socketio(self_ptr self, protocol::socketio_message msg) {
     case socketio_packet_type::disconnect:
       if (p.nsp == "/" && st.sio == sio_phase::connected) {
         log("session").debug("session #{}: DISCONNECT", st.cfg.serial);
-        st.sio = sio_phase::waiting; // a new CONNECT may follow
+        st.sio = sio_phase::waiting; // a new CONNECT may follow, in time
+        st.engine->disconnected();
+        if (st.cfg.screens) // a new CONNECT starts with no screens
+          self->send(st.cfg.screens, atom::leave_screen_v,
+                     caf::actor_cast<caf::actor>(self));
         // The client left: nothing it asked for stays down or queued.
         if (st.cfg.input.injector)
           release_everything(self, std::nullopt);

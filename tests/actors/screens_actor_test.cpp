@@ -290,6 +290,27 @@ TEST_CASE("screens: errors have wire codes", "[screens]") {
 }
 
 TEST_CASE_METHOD(screens_fixture,
+                 "screens: a session can leave all its screens at once",
+                 "[screens]") {
+  auto s = start({});
+  auto a = make_watcher();
+  auto b = make_watcher();
+  CHECK(join(s, "one", a.handle) == "{}");
+  CHECK(join(s, "two", a.handle) == "{}");
+  CHECK(join(s, "two", b.handle) == "{}");
+  caf::anon_send(s, atom::leave_screen_v, a.handle);
+  caf::anon_send(s, atom::leave_screen_v, a.handle); // harmless twice
+  run();
+  set(s, "one", R"({"k": 1})", b.handle);
+  set(s, "two", R"({"k": 2})", b.handle);
+  CHECK(a.log->states.empty());
+  // a joins again: it is a member as before.
+  CHECK(join(s, "two", a.handle) == R"({"k":2})");
+  set(s, "two", R"({"k": 3})", b.handle);
+  CHECK(a.log->states.size() == 1);
+}
+
+TEST_CASE_METHOD(screens_fixture,
                  "screens: a session that ends leaves all its screens",
                  "[screens]") {
   screens_config cfg;

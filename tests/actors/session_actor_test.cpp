@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include "actors/injector_actor.hpp"
+#include "actors/screens_actor.hpp"
 #include "platform/keyboard_backend.hpp"
 #include "protocol/bindings.hpp"
 #include "tests/actors/actor_fixture.hpp"
@@ -308,6 +309,24 @@ TEST_CASE_METHOD(session_fixture, "CONNECT with a good token is admitted") {
     post("40");
     CHECK(*ended);
   }
+  SECTION("after a DISCONNECT, a CONNECT must come within 10 s again") {
+    advance(12s); // past the first deadline (the first ping is at 25 s)
+    auto held = poll();
+    post("41");
+    advance(9'999ms);
+    CHECK_FALSE(*ended);
+    advance(1ms);
+    CHECK(held->body() == "1");
+    CHECK(*ended);
+  }
+  SECTION("a CONNECT after a DISCONNECT is admitted, and no deadline "
+          "follows") {
+    post("41");
+    advance(5s);
+    REQUIRE(connect_polling("good").rfind("40{\"sid\":\"", 0) == 0);
+    advance(10s);
+    CHECK_FALSE(*ended);
+  }
 }
 
 TEST_CASE_METHOD(session_fixture, "a bad or missing token: CONNECT_ERROR "
@@ -569,6 +588,8 @@ public:
   actors::injector_actor injector;
   std::shared_ptr<fake_exchange> handshake;
   std::shared_ptr<fake_stream> ws;
+  /// Given to the session when set before connect().
+  actors::screens_actor screens;
 
   /// Connects over a WebSocket, or over polling.
   void connect(bool with_injector = true, bool websocket = true) {
@@ -576,6 +597,7 @@ public:
     cfg.sid = sid;
     cfg.serial = 1;
     cfg.auth = auth;
+    cfg.screens = screens;
     if (with_injector) {
       actors::injector_config icfg;
       icfg.max_hold = 1s; // before the session's heartbeat gives up
@@ -737,4 +759,29 @@ TEST_CASE_METHOD(input_fixture, "without an injector input events are "
   CHECK(send(R"(422["key_down",{"keys":"f"}])")
         == R"(432[{"ok":false,"error":"unavailable"}])");
   CHECK(send(R"(423["list_actions",{}])").rfind("433[{\"ok\":true", 0) == 0);
+}
+
+TEST_CASE_METHOD(input_fixture, "a DISCONNECT leaves the screens: a new "
+                                "CONNECT starts with none") {
+  std::string error;
+  screens = track(actors::spawn_screens(sys(), {}, false, error));
+  REQUIRE(screens);
+  connect(false);
+  CHECK(send(R"(421["join_screen",{"screen":"cockpit"}])")
+        == R"(431[{"ok":true,"screen":"cockpit","state":{}}])");
+  auto change = [&](const std::string& state) {
+    caf::anon_send(screens, atom::set_screen_v, std::string{"cockpit"}, state,
+                   caf::actor{});
+    run();
+  };
+  change(R"({"page":1})");
+  CHECK(ws->frames.back().first
+        == R"(42["screen_state",{"screen":"cockpit","state":{"page":1}}])");
+  frame(*handshake, "41");
+  frame(*handshake, R"(40{"token":"good"})");
+  REQUIRE(ws->frames.back().first.rfind("40{", 0) == 0);
+  change(R"({"page":2})");
+  CHECK(ws->frames.back().first.rfind("40{", 0) == 0); // not told
+  CHECK(send(R"(422["join_screen",{"screen":"cockpit"}])")
+        == R"(432[{"ok":true,"screen":"cockpit","state":{"page":2}}])");
 }
