@@ -251,6 +251,29 @@ test("input: a panel killed while holding a key: the key goes up", () =>
     }
   }));
 
+// A dead link (here a frozen process: its socket stays open, nothing
+// answers) holds its keys until the heartbeat gives up, 45 s. When the
+// same client connects again, the old session must answer a ping within
+// 5 s or close.
+test("input: a panel that connects again: its silent old session lets go within 5 s", () =>
+  withRecorder([], async (server, rec) => {
+    const { child, said } = holdInChild(server, await server.token(), "lctrl");
+    try {
+      assert.equal(await said, "held");
+      child.kill("SIGSTOP");
+      const again = await server.connect({ transports: ["websocket"] });
+      const reconnected = Date.now();
+      await rec.waitFor((events) => events.length === 2, 8000);
+      const waited = Date.now() - reconnected;
+      assert.deepEqual(rec.keys(), [["lctrl", true], ["lctrl", false]]);
+      assert.ok(waited >= 4000 && waited < 8000, `key up after ${waited} ms`);
+      // The new session is not the one closed.
+      assert.deepEqual(await emitWithAck(again, "release_all"), OK);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  }));
+
 // SIGHUP: the terminal the server runs in was closed.
 for (const signal of ["SIGTERM", "SIGHUP"])
   test(`input: ${signal} with a key held: the key goes up, exit 0`, async () => {
