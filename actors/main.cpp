@@ -226,6 +226,7 @@ void stop_injector_last(caf::actor_system& sys,
 }
 
 int serve(const actors::server_config& cfg) {
+  platform::ignore_broken_pipes();
   setup_logging(cfg.log_level);
   auto& log = *spdlog::get("server");
   if (auto ec = platform::create_private_dir(cfg.data_dir)) {

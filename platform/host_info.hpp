@@ -21,4 +21,10 @@ std::vector<std::string> host_addresses();
 /// Windows), so that a server in a closed terminal still lets go of keys.
 std::vector<int> termination_signals();
 
+/// Makes a write to a pipe that nobody reads any more fail instead of
+/// ending the process: the server's output may go through `| tee`, which
+/// Ctrl+C ends too, and the server must still live to let go of its keys
+/// (ignores SIGPIPE on POSIX; Windows has no such signal).
+void ignore_broken_pipes();
+
 } // namespace openmfd::platform

@@ -51,4 +51,8 @@ std::vector<int> termination_signals() {
   return {SIGINT, SIGTERM, SIGHUP};
 }
 
+void ignore_broken_pipes() {
+  ::signal(SIGPIPE, SIG_IGN);
+}
+
 } // namespace openmfd::platform

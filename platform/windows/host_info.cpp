@@ -61,4 +61,6 @@ std::vector<int> termination_signals() {
   return {SIGINT, SIGTERM, SIGBREAK};
 }
 
+void ignore_broken_pipes() {} // a failed write is only an error there
+
 } // namespace openmfd::platform

@@ -292,6 +292,25 @@ for (const signal of ["SIGTERM", "SIGHUP"])
     }
   });
 
+// Ctrl+C on `openmfd-server | tee log` ends tee too: the server's next
+// log line goes to a pipe nobody reads, which must not end it before the
+// keys go up.
+test("input: SIGINT with its output pipes closed: the key goes up, exit 0", async () => {
+  const rec = new Recording();
+  const server = await new Server(["--injector", "record",
+    "--record-file", rec.file]).start();
+  try {
+    const socket = await server.connect({ transports: ["websocket"] });
+    assert.deepEqual(await emitWithAck(socket, "key_down", { keys: "space" }), OK);
+    server.proc.stdout.destroy();
+    server.proc.stderr.destroy();
+    assert.equal(await server.stop({ closeClients: false, signal: "SIGINT" }), 0);
+    assert.deepEqual(rec.keys(), [["space", true], ["space", false]]);
+  } finally {
+    rec.remove();
+  }
+});
+
 test("input: a flood of actions is refused with busy, not queued", () =>
   withRecorder([], async (server, rec) => {
     const socket = await server.connect({ transports: ["websocket"] });
