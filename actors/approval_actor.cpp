@@ -24,8 +24,10 @@ struct pending_client {
   std::vector<waiter> waiters;
 };
 
-/// After a prompt leaves the screen unanswered, a y/n typed this soon is
-/// taken as meant for the prompt that left, not the one now showing.
+/// A prompt that appears this soon after another left the screen (answered
+/// or not) takes a y/n only once it has been on screen this long: an answer
+/// typed before is taken as meant for the one that left (a second "y" typed
+/// ahead or pasted must not approve the next device).
 constexpr auto answer_grace = std::chrono::seconds{2};
 
 /// Requests whose client hung up before their ask arrived (bounded).
@@ -40,8 +42,10 @@ struct approval_state {
   approval_config cfg;
   std::deque<pending_client> queue; ///< front() is on screen when `showing`
   bool showing = false;
-  /// When a prompt last left the screen without the operator's answer.
-  std::optional<caf::actor_clock::time_point> unanswered_change;
+  /// When a prompt last left the screen.
+  std::optional<caf::actor_clock::time_point> prompt_left;
+  /// Before this, a y/n is not taken for the prompt on screen.
+  std::optional<caf::actor_clock::time_point> answers_from;
   std::deque<std::uint64_t> early_withdrawals;
   console_command_handler commands;
 };
@@ -70,10 +74,15 @@ void print(approval_state& st, const std::string& text) {
     st.cfg.print(text);
 }
 
-void show_front(approval_state& st) {
+void show_front(self_ptr self) {
+  auto& st = self->state;
   if (st.showing || st.queue.empty())
     return;
   st.showing = true;
+  auto now = self->clock().now();
+  st.answers_from = std::nullopt;
+  if (st.prompt_left && now - *st.prompt_left < answer_grace)
+    st.answers_from = now + answer_grace;
   const auto& r = st.queue.front().request;
   print(st, "\nPairing request from \"" + r.name + "\" at " + r.address
               + " (device " + r.short_id + ")\n  device code: "
@@ -89,14 +98,17 @@ void reprint_question(approval_state& st) {
 }
 
 /// Ends the client at `index`, telling every waiter `verdict`.
-void settle(approval_state& st, std::size_t index, approval_verdict verdict) {
+void settle(self_ptr self, std::size_t index, approval_verdict verdict) {
+  auto& st = self->state;
   auto entry = std::move(st.queue[index]);
   st.queue.erase(st.queue.begin() + static_cast<std::ptrdiff_t>(index));
-  if (index == 0 && st.showing)
+  if (index == 0 && st.showing) {
     st.showing = false;
+    st.prompt_left = self->clock().now();
+  }
   for (auto& w : entry.waiters)
     w.promise.deliver(verdict);
-  show_front(st);
+  show_front(self);
 }
 
 /// Finds the waiter `request_id`; removes it and returns its promise.
@@ -137,11 +149,9 @@ void drop_waiter(self_ptr self, std::uint64_t request_id,
   const auto& r = st.queue[index].request;
   log("approval").info("pairing request from {} ({}) {}", r.name, r.short_id,
                        why);
-  if (index == 0 && st.showing) {
+  if (index == 0 && st.showing)
     print(st, "\n(the request from \"" + r.name + "\" " + why + ")\n");
-    st.unanswered_change = self->clock().now();
-  }
-  settle(st, index, verdict);
+  settle(self, index, verdict);
 }
 
 verdict_promise ask(self_ptr self, approval_request req) {
@@ -166,7 +176,7 @@ verdict_promise ask(self_ptr self, approval_request req) {
     log("approval").info("pairing request from {} ({}) at {}", req.name,
                          req.short_id, req.address);
     st.queue.push_back({std::move(req), {{id, promise}}});
-    show_front(st);
+    show_front(self);
   }
   self->delayed_send(self, st.cfg.timeout, atom::expire_v, id);
   return promise;
@@ -198,7 +208,7 @@ void decide(self_ptr self, approval_verdict verdict) {
                        r.name, r.short_id);
   print(st, verdict == approval_verdict::approved ? "approved\n"
                                                   : "denied\n");
-  settle(st, 0, verdict);
+  settle(self, 0, verdict);
 }
 
 template <class... Ts>
@@ -226,8 +236,7 @@ void on_line(self_ptr self, const std::string& raw) {
   if (line == "y" || line == "yes" || line == "n" || line == "no") {
     if (!st.showing)
       return print(st, "no pairing request is waiting\n");
-    if (st.unanswered_change
-        && self->clock().now() - *st.unanswered_change < answer_grace) {
+    if (st.answers_from && self->clock().now() < *st.answers_from) {
       print(st, "the request on screen just changed: check it, then answer "
                 "again\n");
       return reprint_question(st);

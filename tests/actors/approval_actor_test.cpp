@@ -158,6 +158,7 @@ TEST_CASE_METHOD(approval_fixture,
   CHECK_FALSE(b->arrived());
   REQUIRE(prompts() == 2);
   CHECK(console->back().find("Second") != std::string::npos);
+  advance(2s); // an answer counts once the prompt has been read
   line("n");
   REQUIRE(b->value);
   CHECK(*b->value == approval_verdict::denied);
@@ -216,6 +217,51 @@ TEST_CASE_METHOD(approval_fixture, "requests for one client share a prompt",
     CHECK_FALSE(r2->arrived());
     CHECK(prompts() == 1);
   }
+}
+
+TEST_CASE_METHOD(approval_fixture,
+                 "a y typed ahead after a decision does not answer the next "
+                 "prompt",
+                 "[approval]") {
+  start();
+  auto mine = ask(request(1, 1, "My tablet"));
+  auto next = ask(request(2, 2, "My tab1et", "10.0.0.9"));
+  line("y");
+  line("y"); // pasted, or typed twice
+  REQUIRE(mine->value);
+  CHECK(*mine->value == approval_verdict::approved);
+  CHECK_FALSE(next->arrived());
+  CHECK(console_text().find("just changed") != std::string::npos);
+  advance(3s);
+  line("n");
+  REQUIRE(next->value);
+  CHECK(*next->value == approval_verdict::denied);
+}
+
+TEST_CASE_METHOD(approval_fixture,
+                 "a prompt that comes up just after a decision waits 2 s for "
+                 "its answer, one that comes later does not",
+                 "[approval]") {
+  start();
+  auto first = ask(request(1, 1, "First"));
+  line("y");
+  REQUIRE(first->value);
+  advance(1s);
+  auto soon = ask(request(2, 2, "Soon"));
+  line("y"); // typed twice for the first
+  CHECK_FALSE(soon->arrived());
+  advance(1'999ms); // counted from when it came up
+  line("y");
+  CHECK_FALSE(soon->arrived());
+  advance(1ms);
+  line("y");
+  REQUIRE(soon->value);
+  CHECK(*soon->value == approval_verdict::approved);
+  advance(2s);
+  auto later = ask(request(3, 3, "Later"));
+  line("n");
+  REQUIRE(later->value);
+  CHECK(*later->value == approval_verdict::denied);
 }
 
 TEST_CASE_METHOD(approval_fixture,

@@ -132,6 +132,7 @@ class PairingTest(ServerTestCase):
         time.sleep(1.2)  # the server applies outside changes within 1 s
         pending = Pending(server.port, client)
         self.wait_prompt(server, client)
+        time.sleep(2.1)  # it may have come up within 2 s of the last
         self.answer(server, "y")
         self.assertEqual(pending.outcome()[0], 200)
 
@@ -167,6 +168,10 @@ class PairingTest(ServerTestCase):
         self.answer(server, "y")
         self.assertEqual(a.outcome()[0], 200)
         self.wait_prompt(server, second)
+        # An answer right after the switch was meant for the first.
+        self.answer(server, "n")
+        server.wait_stdout(lambda l: "just changed" in l)
+        time.sleep(2.1)
         self.answer(server, "n")
         self.assertEqual(b.outcome()[0], 403)
 
@@ -270,6 +275,7 @@ class PairingTest(ServerTestCase):
             time.sleep(0.05)
         pending = Pending(server.port, client)
         self.wait_prompt(server, client)
+        time.sleep(2.1)  # it came up within 2 s of the last: answers wait
         self.answer(server, "n")
         self.assertEqual(pending.outcome()[0], 403)
 
