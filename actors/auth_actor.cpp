@@ -160,12 +160,21 @@ void drop_unsaved_revokes(const auth_state& st, protocol::trust_store& s) {
   }
 }
 
+/// What a change the file cannot take becomes.
+enum class if_unsaved {
+  /// Honoured for this run (a revoke still ends the client's sessions at
+  /// once; a revoke is written with the next write that succeeds).
+  honour,
+  /// Dropped: a pairing that the next successful write would undo must not
+  /// seem to have worked.
+  drop,
+};
+
 /// Applies `change` to the file under its lock and adopts the result.
-/// Returns false when the file could not be written; the change is then
-/// still honoured for this run (a revoke still ends the client's sessions
-/// at once) and a revoke is written with the next write that succeeds.
+/// Returns false when the file could not be written.
 bool save(auth_state& st,
-          const std::function<void(protocol::trust_store&)>& change) {
+          const std::function<void(protocol::trust_store&)>& change,
+          if_unsaved unsaved = if_unsaved::honour) {
   std::string error;
   auto written = st.file->update(
     [&](protocol::trust_store& s) {
@@ -180,6 +189,8 @@ bool save(auth_state& st,
     return true;
   }
   log("auth").error("{}", error);
+  if (unsaved == if_unsaved::drop)
+    return false;
   auto next = st.store;
   change(next);
   for (const auto& c : st.store.clients)
@@ -203,9 +214,17 @@ authorise_outcome conclude(self_ptr self, approval_verdict verdict,
   auto& st = self->state;
   switch (verdict) {
     case approval_verdict::approved:
-      save(st, [&](protocol::trust_store& s) {
-        s.trust(req.id_hash, req.name, req.address, unix_now());
-      });
+      if (!save(
+            st,
+            [&](protocol::trust_store& s) {
+              s.trust(req.id_hash, req.name, req.address, unix_now());
+            },
+            if_unsaved::drop)) {
+        log("auth").error("cannot pair {} ({}): trust.json cannot be "
+                          "written; the device must ask again",
+                          req.name, req.short_id);
+        return {authorise_verdict::unavailable, {}, 0, 0};
+      }
       if (!st.store.find(req.id_hash)) {
         log("auth").error("cannot pair {} ({}): the trust store is full",
                           req.name, req.short_id);

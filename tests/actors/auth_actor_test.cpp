@@ -710,12 +710,17 @@ TEST_CASE_METHOD(auth_fixture,
   advance(500ms); // the poll fails: the store in memory stays
   CHECK(valid(a));
   CHECK(valid(token_for(id, 2)));
-  // A decision still takes effect for this run, but the file is left alone.
+  // A pairing that cannot be written is not made (the next write that
+  // succeeds would undo it): the device is told, and must ask again.
   const auto newcomer = client_id(51);
   auto r = authorise(newcomer, "New", "10.7.7.7", 3);
   line("y");
   REQUIRE(r->value);
-  CHECK(r->value->verdict == authorise_verdict::granted);
+  CHECK(r->value->verdict == authorise_verdict::unavailable);
+  CHECK(log_text().find("cannot pair New") != std::string::npos);
+  auto again = authorise(newcomer, "New", "10.7.7.7", 4);
+  CHECK_FALSE(again->value); // asked again, not trusted
+  withdraw(4);
   CHECK(file_text() == "garbage");
   advance(60s); // the flush of last-seen times does not write it either
   CHECK(file_text() == "garbage");
