@@ -44,7 +44,8 @@ int run_clients_command(const std::filesystem::path& data_dir,
     return 0;
   }
   if (auto ec = platform::create_private_dir(data_dir))
-    return fail("cannot create " + data_dir.string() + ": " + ec.message());
+    return fail("cannot use the data dir " + data_dir.string() + ": "
+                + ec.message());
   admin_outcome outcome;
   auto written = file.update(
     [&](protocol::trust_store& store) {

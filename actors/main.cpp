@@ -230,7 +230,7 @@ int serve(const actors::server_config& cfg) {
   setup_logging(cfg.log_level);
   auto& log = *spdlog::get("server");
   if (auto ec = platform::create_private_dir(cfg.data_dir)) {
-    log.critical("cannot create the data dir {}: {}", cfg.data_dir.string(),
+    log.critical("cannot use the data dir {}: {}", cfg.data_dir.string(),
                  ec.message());
     return 1;
   }

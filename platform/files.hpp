@@ -28,7 +28,23 @@ std::error_code write_file_atomically(const std::filesystem::path& path,
 std::error_code read_file(const std::filesystem::path& path,
                           std::string& contents);
 
+/// Why an existing folder is no place for the server's secrets.
+enum class private_dir_errc {
+  not_a_folder = 1,
+  other_owner,      ///< it belongs to another user
+  writable_by_others, ///< another user could plant a trust store or key
+};
+
+const std::error_category& private_dir_category() noexcept;
+
+inline std::error_code make_error_code(private_dir_errc e) noexcept {
+  return {static_cast<int>(e), private_dir_category()};
+}
+
 /// Creates `dir` (and parents) if missing, owner-only where the OS allows.
+/// An existing one must be ours and writable by no one else, where the OS
+/// tells (a `private_dir_errc` otherwise): whoever can write to it can
+/// plant a trust.json that pairs their own device.
 std::error_code create_private_dir(const std::filesystem::path& dir);
 
 /// True when someone other than the owner may read `path` (always false
@@ -46,3 +62,8 @@ std::unique_ptr<file_lock> lock_file(const std::filesystem::path& path,
                                      std::error_code& ec);
 
 } // namespace openmfd::platform
+
+namespace std {
+template <>
+struct is_error_code_enum<openmfd::platform::private_dir_errc> : true_type {};
+} // namespace std

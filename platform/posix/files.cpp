@@ -125,10 +125,29 @@ std::error_code read_file(const std::filesystem::path& path,
   }
 }
 
+namespace {
+
+// The folder a symbolic link leads to is judged (a data dir may be linked
+// elsewhere), by the user the process runs as.
+std::error_code check_private_dir(const struct stat& st) {
+  if (!S_ISDIR(st.st_mode))
+    return private_dir_errc::not_a_folder;
+  if (st.st_uid != ::geteuid())
+    return private_dir_errc::other_owner;
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+    return private_dir_errc::writable_by_others;
+  return {};
+}
+
+} // namespace
+
 std::error_code create_private_dir(const std::filesystem::path& dir) {
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) == 0)
+    return check_private_dir(st);
+  if (errno != ENOENT)
+    return last_error();
   std::error_code ec;
-  if (std::filesystem::is_directory(dir, ec))
-    return {};
   std::filesystem::create_directories(dir, ec);
   if (ec)
     return ec;

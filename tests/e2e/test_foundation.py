@@ -8,6 +8,7 @@ import ssl
 import stat
 import subprocess
 import time
+import uuid
 import unittest
 
 from harness import (SERVER, ServerTestCase, client_context, peer_fingerprint,
@@ -350,6 +351,23 @@ class CommandLineTest(ServerTestCase):
                 second.sendall(raw_request("GET", "/info"))
                 read_response(second, timeout=5)
         first.close()
+
+    def test_data_dir_others_can_write_to_is_refused(self):
+        # Whoever can write there could plant a trust.json pairing their
+        # own device.
+        os.chmod(self.data_dir, 0o777)
+        result = self.run_server("--bind", "127.0.0.1", "--port", "0")
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn(f"cannot use the data dir {self.data_dir}: other users "
+                      "can write to it (chmod 700 it)", result.stderr)
+        self.assertNotIn("listening on", result.stdout)
+        added = subprocess.run(
+            [SERVER, "clients", "add", "--id", str(uuid.uuid4()), "--name",
+             "x", "--data-dir", self.data_dir], capture_output=True,
+            text=True, timeout=20, stdin=subprocess.DEVNULL)
+        self.assertNotEqual(added.returncode, 0)
+        self.assertIn("other users can write to it", added.stderr)
+        self.assertEqual(os.listdir(self.data_dir), [])
 
     def test_unknown_config_key_stops_the_start(self):
         with open(os.path.join(self.data_dir, "config.toml"), "w") as f:

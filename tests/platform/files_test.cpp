@@ -1,12 +1,14 @@
 #include "platform/files.hpp"
 
 #include <atomic>
+#include <fstream>
 #include <filesystem>
 #include <random>
 #include <thread>
 #include <vector>
 
 #include <catch2/catch.hpp>
+#include <unistd.h>
 
 #include "tests/support/temp_dir.hpp"
 
@@ -73,6 +75,36 @@ TEST_CASE("create_private_dir makes an owner-only folder", "[files]") {
   CHECK(fs::is_directory(nested));
   CHECK_FALSE(readable_by_others(nested));
   CHECK_FALSE(create_private_dir(nested)); // idempotent
+}
+
+TEST_CASE("create_private_dir refuses a folder others could write to",
+          "[files]") {
+  openmfd::test::temp_dir dir{"openmfd-files"};
+  auto data = dir.path() / "data";
+  REQUIRE_FALSE(create_private_dir(data));
+  fs::permissions(data, fs::perms::owner_all | fs::perms::group_read
+                          | fs::perms::group_exec);
+  CHECK_FALSE(create_private_dir(data)); // readable is the owner's choice
+  fs::permissions(data, fs::perms::group_write, fs::perm_options::add);
+  CHECK(create_private_dir(data) == private_dir_errc::writable_by_others);
+  fs::permissions(data, fs::perms::owner_all);
+  fs::permissions(data, fs::perms::others_write, fs::perm_options::add);
+  CHECK(create_private_dir(data) == private_dir_errc::writable_by_others);
+  CHECK(create_private_dir(data).message().find("chmod 700")
+        != std::string::npos);
+  fs::permissions(data, fs::perms::owner_all);
+
+  // A link to a good folder is as good; a file is no folder.
+  fs::create_directory_symlink(data, dir.path() / "link");
+  CHECK_FALSE(create_private_dir(dir.path() / "link"));
+  { std::ofstream{dir.path() / "file"} << "x"; }
+  CHECK(create_private_dir(dir.path() / "file")
+        == private_dir_errc::not_a_folder);
+
+  if (::geteuid() == 0) { // only root can give a folder away
+    REQUIRE(::chown(data.c_str(), 65534, 65534) == 0);
+    CHECK(create_private_dir(data) == private_dir_errc::other_owner);
+  }
 }
 
 TEST_CASE("the file lock excludes other holders", "[files]") {
