@@ -4,6 +4,15 @@
 
 namespace openmfd::actors {
 
+namespace {
+
+/// How long a change waits for `clients ...` in another process to finish
+/// with the file: its changes take milliseconds, and one stopped while it
+/// holds the lock must not stall pairing and token checks for ever.
+constexpr std::chrono::seconds lock_wait{2};
+
+} // namespace
+
 trust_store_file::trust_store_file(std::filesystem::path data_dir)
   : path_(data_dir / "trust.json"), lock_path_(data_dir / "trust.lock") {}
 
@@ -31,7 +40,7 @@ std::optional<protocol::trust_store> trust_store_file::update(
   const std::function<bool(protocol::trust_store&)>& change,
   std::string& error) {
   std::error_code ec;
-  auto lock = platform::lock_file(lock_path_, ec);
+  auto lock = platform::lock_file(lock_path_, lock_wait, ec);
   if (!lock) {
     error = "cannot lock " + lock_path_.string() + ": " + ec.message();
     return std::nullopt;

@@ -3,6 +3,7 @@
 // File operations whose details differ per OS: atomic replacement, owner-only
 // permissions, an exclusive lock between processes.
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -28,22 +29,24 @@ std::error_code write_file_atomically(const std::filesystem::path& path,
 std::error_code read_file(const std::filesystem::path& path,
                           std::string& contents);
 
-/// Why an existing folder is no place for the server's secrets.
-enum class private_dir_errc {
+/// Why a folder is no place for the server's secrets, or a lock was not
+/// had.
+enum class file_errc {
   not_a_folder = 1,
-  other_owner,      ///< it belongs to another user
+  other_owner,        ///< it belongs to another user
   writable_by_others, ///< another user could plant a trust store or key
+  lock_busy,          ///< another program held the lock for too long
 };
 
-const std::error_category& private_dir_category() noexcept;
+const std::error_category& file_category() noexcept;
 
-inline std::error_code make_error_code(private_dir_errc e) noexcept {
-  return {static_cast<int>(e), private_dir_category()};
+inline std::error_code make_error_code(file_errc e) noexcept {
+  return {static_cast<int>(e), file_category()};
 }
 
 /// Creates `dir` (and parents) if missing, owner-only where the OS allows.
 /// An existing one must be ours and writable by no one else, where the OS
-/// tells (a `private_dir_errc` otherwise): whoever can write to it can
+/// tells (a `file_errc` otherwise): whoever can write to it can
 /// plant a trust.json that pairs their own device.
 std::error_code create_private_dir(const std::filesystem::path& dir);
 
@@ -57,13 +60,16 @@ public:
   virtual ~file_lock() = default;
 };
 
-/// Blocks until the exclusive lock on `path` (created if missing) is held.
+/// Takes the exclusive lock on `path` (created if missing), waiting at most
+/// `wait` for another holder to let go (then `file_errc::lock_busy`): a
+/// program stopped while it holds the lock must not stall the server.
 std::unique_ptr<file_lock> lock_file(const std::filesystem::path& path,
+                                     std::chrono::milliseconds wait,
                                      std::error_code& ec);
 
 } // namespace openmfd::platform
 
 namespace std {
 template <>
-struct is_error_code_enum<openmfd::platform::private_dir_errc> : true_type {};
+struct is_error_code_enum<openmfd::platform::file_errc> : true_type {};
 } // namespace std

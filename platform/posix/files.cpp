@@ -1,7 +1,9 @@
 #include "platform/files.hpp"
 
 #include <cerrno>
+#include <chrono>
 #include <random>
+#include <thread>
 #include <utility>
 
 #include <fcntl.h>
@@ -131,11 +133,11 @@ namespace {
 // elsewhere), by the user the process runs as.
 std::error_code check_private_dir(const struct stat& st) {
   if (!S_ISDIR(st.st_mode))
-    return private_dir_errc::not_a_folder;
+    return file_errc::not_a_folder;
   if (st.st_uid != ::geteuid())
-    return private_dir_errc::other_owner;
+    return file_errc::other_owner;
   if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
-    return private_dir_errc::writable_by_others;
+    return file_errc::writable_by_others;
   return {};
 }
 
@@ -164,17 +166,26 @@ bool readable_by_others(const std::filesystem::path& path) {
 }
 
 std::unique_ptr<file_lock> lock_file(const std::filesystem::path& path,
+                                     std::chrono::milliseconds wait,
                                      std::error_code& ec) {
   fd_guard fd{::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)};
   if (fd.get() < 0) {
     ec = last_error();
     return nullptr;
   }
-  while (::flock(fd.get(), LOCK_EX) != 0) {
-    if (errno != EINTR) {
+  auto deadline = std::chrono::steady_clock::now() + wait;
+  while (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EINTR)
+      continue;
+    if (errno != EWOULDBLOCK) {
       ec = last_error();
       return nullptr;
     }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      ec = file_errc::lock_busy;
+      return nullptr;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds{5});
   }
   ec.clear();
   return std::make_unique<posix_file_lock>(fd.release());

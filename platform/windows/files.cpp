@@ -1,8 +1,10 @@
 #include "platform/files.hpp"
 
+#include <chrono>
 #include <fstream>
 #include <iterator>
 #include <random>
+#include <thread>
 
 #include <windows.h>
 
@@ -101,6 +103,7 @@ bool readable_by_others(const std::filesystem::path&) {
 }
 
 std::unique_ptr<file_lock> lock_file(const std::filesystem::path& path,
+                                     std::chrono::milliseconds wait,
                                      std::error_code& ec) {
   HANDLE h = ::CreateFileW(path.c_str(), GENERIC_READ | GENERIC_WRITE,
                            FILE_SHARE_READ | FILE_SHARE_WRITE, nullptr,
@@ -109,11 +112,19 @@ std::unique_ptr<file_lock> lock_file(const std::filesystem::path& path,
     ec = last_error();
     return nullptr;
   }
-  OVERLAPPED ov{};
-  if (!::LockFileEx(h, LOCKFILE_EXCLUSIVE_LOCK, 0, MAXDWORD, MAXDWORD, &ov)) {
-    ec = last_error();
-    ::CloseHandle(h);
-    return nullptr;
+  auto deadline = std::chrono::steady_clock::now() + wait;
+  for (;;) {
+    OVERLAPPED ov{};
+    if (::LockFileEx(h, LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY,
+                     0, MAXDWORD, MAXDWORD, &ov))
+      break;
+    bool busy = ::GetLastError() == ERROR_LOCK_VIOLATION;
+    if (!busy || std::chrono::steady_clock::now() >= deadline) {
+      ec = busy ? std::error_code{file_errc::lock_busy} : last_error();
+      ::CloseHandle(h);
+      return nullptr;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds{5});
   }
   ec.clear();
   return std::make_unique<windows_file_lock>(h);

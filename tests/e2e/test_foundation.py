@@ -1,5 +1,6 @@
 """Foundation: identity over TLS, HTTP basics, limits, shutdown (issue 2)."""
 
+import fcntl
 import os
 import re
 import signal
@@ -368,6 +369,22 @@ class CommandLineTest(ServerTestCase):
         self.assertNotEqual(added.returncode, 0)
         self.assertIn("other users can write to it", added.stderr)
         self.assertEqual(os.listdir(self.data_dir), [])
+
+    def test_clients_command_gives_up_on_a_lock_held_elsewhere(self):
+        # Another program stopped while it holds trust.lock.
+        with open(os.path.join(self.data_dir, "trust.lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            started = time.monotonic()
+            added = subprocess.run(
+                [SERVER, "clients", "add", "--id", str(uuid.uuid4()),
+                 "--name", "x", "--data-dir", self.data_dir],
+                capture_output=True, text=True, timeout=20,
+                stdin=subprocess.DEVNULL)
+            elapsed = time.monotonic() - started
+        self.assertNotEqual(added.returncode, 0)
+        self.assertIn("trust.lock: another program holds it", added.stderr)
+        self.assertGreater(elapsed, 1.5)
+        self.assertLess(elapsed, 10)
 
     def test_unknown_config_key_stops_the_start(self):
         with open(os.path.join(self.data_dir, "config.toml"), "w") as f:

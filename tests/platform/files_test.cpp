@@ -86,10 +86,10 @@ TEST_CASE("create_private_dir refuses a folder others could write to",
                           | fs::perms::group_exec);
   CHECK_FALSE(create_private_dir(data)); // readable is the owner's choice
   fs::permissions(data, fs::perms::group_write, fs::perm_options::add);
-  CHECK(create_private_dir(data) == private_dir_errc::writable_by_others);
+  CHECK(create_private_dir(data) == file_errc::writable_by_others);
   fs::permissions(data, fs::perms::owner_all);
   fs::permissions(data, fs::perms::others_write, fs::perm_options::add);
-  CHECK(create_private_dir(data) == private_dir_errc::writable_by_others);
+  CHECK(create_private_dir(data) == file_errc::writable_by_others);
   CHECK(create_private_dir(data).message().find("chmod 700")
         != std::string::npos);
   fs::permissions(data, fs::perms::owner_all);
@@ -99,11 +99,11 @@ TEST_CASE("create_private_dir refuses a folder others could write to",
   CHECK_FALSE(create_private_dir(dir.path() / "link"));
   { std::ofstream{dir.path() / "file"} << "x"; }
   CHECK(create_private_dir(dir.path() / "file")
-        == private_dir_errc::not_a_folder);
+        == file_errc::not_a_folder);
 
   if (::geteuid() == 0) { // only root can give a folder away
     REQUIRE(::chown(data.c_str(), 65534, 65534) == 0);
-    CHECK(create_private_dir(data) == private_dir_errc::other_owner);
+    CHECK(create_private_dir(data) == file_errc::other_owner);
   }
 }
 
@@ -117,7 +117,7 @@ TEST_CASE("the file lock excludes other holders", "[files]") {
     threads.emplace_back([&] {
       for (int i = 0; i < 50; ++i) {
         std::error_code ec;
-        auto lock = lock_file(lock_path, ec);
+        auto lock = lock_file(lock_path, std::chrono::seconds{10}, ec);
         if (!lock || ec) {
           ++overlaps;
           return;
@@ -132,6 +132,26 @@ TEST_CASE("the file lock excludes other holders", "[files]") {
   for (auto& t : threads)
     t.join();
   CHECK(overlaps.load() == 0);
+}
+
+TEST_CASE("a lock held elsewhere is given up on after the wait",
+          "[files]") {
+  openmfd::test::temp_dir dir{"openmfd-files"};
+  auto lock_path = dir.path() / "x.lock";
+  std::error_code ec;
+  auto held = lock_file(lock_path, std::chrono::milliseconds{0}, ec);
+  REQUIRE(held);
+  std::thread other{[&] {
+    std::error_code mine;
+    auto second = lock_file(lock_path, std::chrono::milliseconds{50}, mine);
+    CHECK_FALSE(second);
+    CHECK(mine == file_errc::lock_busy);
+  }};
+  other.join();
+  held.reset();
+  auto again = lock_file(lock_path, std::chrono::milliseconds{0}, ec);
+  CHECK(again);
+  CHECK_FALSE(ec);
 }
 
 TEST_CASE("secure_random fills buffers with varying bytes", "[files]") {
