@@ -25,7 +25,9 @@ struct listener_state {
   static inline const char* name = "listener";
   listener_config cfg;
   std::uint64_t next_request_id = 0;
-  std::optional<engineio_router> sessions;
+  /// Shared with the functor that ends the sessions however the listener
+  /// ends.
+  std::shared_ptr<engineio_router> sessions;
 };
 
 using self_ptr = listener_actor::stateful_pointer<listener_state>;
@@ -179,13 +181,26 @@ void route(self_ptr self, exchange_ptr exchange) {
 
 listener_actor::behavior_type listener(self_ptr self, listener_config cfg) {
   self->state.cfg = std::move(cfg);
-  self->state.sessions.emplace(
-    self->state.cfg.engine.max_sessions,
-    self->state.cfg.engine.max_sessions_per_address);
-  self->state.cfg.acceptor->start(make_request_sink(self->address()));
-  // However the listener ends, nothing more is accepted.
-  self->attach_functor(
-    [acceptor = self->state.cfg.acceptor] { acceptor->close(); });
+  auto& st = self->state;
+  st.sessions = std::make_shared<engineio_router>(
+    st.cfg.engine.max_sessions, st.cfg.engine.max_sessions_per_address);
+  st.cfg.acceptor->start(make_request_sink(self->address()));
+  // However the listener ends (a shutdown, or a failure of its own), nothing
+  // more is accepted and what it started ends too, so that the server stops
+  // instead of waiting for actors nobody will end.
+  self->attach_functor([acceptor = st.cfg.acceptor, sessions = st.sessions,
+                        auth = st.cfg.auth, approval = st.cfg.approval,
+                        screens = st.cfg.screens](const caf::error& reason) {
+    if (reason && reason != caf::exit_reason::user_shutdown)
+      log("server").critical("the listener failed ({}): stopping",
+                             to_string(reason));
+    acceptor->close();
+    sessions->close_all();
+    caf::anon_send_exit(auth, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(approval, caf::exit_reason::user_shutdown);
+    if (screens)
+      caf::anon_send_exit(screens, caf::exit_reason::user_shutdown);
+  });
   self->set_down_handler([self](caf::down_msg& msg) {
     self->state.sessions->forget(msg.source);
   });
@@ -193,13 +208,7 @@ listener_actor::behavior_type listener(self_ptr self, listener_config cfg) {
     [self](atom::http, const exchange_ptr& exchange) { route(self, exchange); },
     [self](atom::shutdown) {
       log("server").info("shutting down: no new connections");
-      const auto& peers = self->state.cfg;
-      self->state.sessions->close_all();
-      self->send_exit(peers.auth, caf::exit_reason::user_shutdown);
-      self->send_exit(peers.approval, caf::exit_reason::user_shutdown);
-      if (peers.screens)
-        self->send_exit(peers.screens, caf::exit_reason::user_shutdown);
-      self->quit();
+      self->quit(caf::exit_reason::user_shutdown);
     },
   };
 }

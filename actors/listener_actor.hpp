@@ -37,8 +37,9 @@ struct listener_config {
   protocol::cors_policy cors;
 };
 
-/// Spawns the listener and starts accepting. At shutdown it stops accepting
-/// and ends every session and the auth, approval and screens actors too.
+/// Spawns the listener and starts accepting. However it ends (atom::shutdown,
+/// or a failure of its own), it stops accepting and ends every session and
+/// the auth, approval and screens actors too.
 listener_actor spawn_listener(caf::actor_system& sys, listener_config cfg);
 
 } // namespace openmfd::actors
