@@ -301,11 +301,21 @@ std::optional<tls_identity> parse_tls_identity(std::string key_pem,
                                                std::string cert_pem,
                                                std::string& error) {
   auto key_bio = memory_bio(key_pem);
+  // Without a callback OpenSSL would ask for a passphrase on the terminal
+  // and wait there; the server has no one to ask.
+  bool encrypted = false;
+  auto no_passphrase = [](char*, int, int, void* asked) {
+    *static_cast<bool*>(asked) = true;
+    return 0;
+  };
   pkey_ptr key{key_bio ? PEM_read_bio_PrivateKey(key_bio.get(), nullptr,
-                                                 nullptr, nullptr)
+                                                 no_passphrase, &encrypted)
                        : nullptr};
   if (!key) {
-    error = "key: not a PEM private key";
+    error = encrypted ? "key: encrypted with a passphrase, which the server "
+                        "cannot ask for (store it without one, readable by "
+                        "you only)"
+                      : "key: not a PEM private key";
     return std::nullopt;
   }
   auto cert_bio = memory_bio(cert_pem);

@@ -8,6 +8,8 @@
 #include <random>
 
 #include <catch2/catch.hpp>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include "tests/support/temp_dir.hpp"
 
@@ -149,4 +151,34 @@ TEST_CASE("corrupt identity files stop the start and stay untouched",
       CHECK(after == before);
     }
   }
+}
+
+TEST_CASE("a key with a passphrase is refused, not asked about",
+          "[identity]") {
+  auto plain = make_self_signed(names);
+  REQUIRE(plain);
+  std::unique_ptr<BIO, decltype(&BIO_free)> in{
+    BIO_new_mem_buf(plain->key_pem.data(),
+                    static_cast<int>(plain->key_pem.size())),
+    &BIO_free};
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key{
+    PEM_read_bio_PrivateKey(in.get(), nullptr, nullptr, nullptr),
+    &EVP_PKEY_free};
+  REQUIRE(key);
+  std::unique_ptr<BIO, decltype(&BIO_free)> out{BIO_new(BIO_s_mem()),
+                                                &BIO_free};
+  char passphrase[] = "secret";
+  REQUIRE(PEM_write_bio_PrivateKey(
+            out.get(), key.get(), EVP_aes_256_cbc(),
+            reinterpret_cast<unsigned char*>(passphrase), 6, nullptr, nullptr)
+          == 1);
+  char* data = nullptr;
+  auto size = BIO_get_mem_data(out.get(), &data);
+  std::string encrypted{data, static_cast<std::size_t>(size)};
+  REQUIRE(encrypted.find("ENCRYPTED") != std::string::npos);
+
+  std::string error;
+  CHECK_FALSE(parse_tls_identity(encrypted, plain->cert_pem, error));
+  CHECK_THAT(error, Catch::Contains("passphrase"));
+  CHECK(parse_tls_identity(plain->key_pem, plain->cert_pem, error));
 }
