@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <deque>
 #include <memory>
+#include <map>
 #include <set>
 #include <unordered_map>
 #include <vector>
@@ -47,10 +48,13 @@ struct auth_state {
     pending_touch;
   std::unique_ptr<protocol::rate_limiter> limiter;
   bool poll_failing = false;
-  /// Clients revoked in this run whose removal could not be written yet:
-  /// kept out of every store read from the file, written with the next
-  /// write that succeeds (at the latest the next flush).
-  std::set<std::string> unsaved_revokes;
+  /// Clients revoked in this run whose removal could not be written yet,
+  /// with the entry as it was revoked: kept out of every store read from
+  /// the file, written with the next write that succeeds (at the latest
+  /// the next flush). An entry the file shows paired since (`clients add`
+  /// in another process: a new first_seen, or a later last_seen) is not
+  /// one of them.
+  std::map<std::string, protocol::trusted_client> unsaved_revokes;
 };
 
 using self_ptr = auth_actor::stateful_pointer<auth_state>;
@@ -149,14 +153,25 @@ void adopt_store(auth_state& st, protocol::trust_store next) {
 }
 
 /// Takes the revokes the file does not have yet out of `s` (a store read
-/// from the file), so that reading it back does not trust them again.
-void drop_unsaved_revokes(const auth_state& st, protocol::trust_store& s) {
-  for (const auto& id_hash : st.unsaved_revokes) {
+/// from the file), so that reading it back does not trust them again; a
+/// client paired again since stays, and its revoke is forgotten.
+void drop_unsaved_revokes(auth_state& st, protocol::trust_store& s) {
+  for (auto revoke = st.unsaved_revokes.begin();
+       revoke != st.unsaved_revokes.end();) {
+    const auto& [id_hash, revoked] = *revoke;
     auto it = std::find_if(
       s.clients.begin(), s.clients.end(),
       [&](const protocol::trusted_client& c) { return c.id_hash == id_hash; });
+    bool paired_since = it != s.clients.end()
+                        && (it->first_seen != revoked.first_seen
+                            || it->last_seen > revoked.last_seen);
+    if (paired_since) {
+      revoke = st.unsaved_revokes.erase(revoke);
+      continue;
+    }
     if (it != s.clients.end())
       s.remove(static_cast<std::size_t>(it - s.clients.begin()));
+    ++revoke;
   }
 }
 
@@ -195,7 +210,7 @@ bool save(auth_state& st,
   change(next);
   for (const auto& c : st.store.clients)
     if (!next.find(c.id_hash))
-      st.unsaved_revokes.insert(c.id_hash);
+      st.unsaved_revokes.emplace(c.id_hash, c);
   for (const auto& c : next.clients) // paired again
     st.unsaved_revokes.erase(c.id_hash);
   adopt_store(st, std::move(next));

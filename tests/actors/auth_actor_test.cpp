@@ -125,12 +125,14 @@ public:
   }
 
   /// Trusts `id` in trust.json the way `openmfd-server clients add` does.
-  void trust_in_file(const std::string& id, const std::string& name) {
+  /// As `clients add` would, at Unix time `now`.
+  void trust_in_file(const std::string& id, const std::string& name,
+                     std::int64_t now = 1) {
     actors::trust_store_file file{dir};
     std::string error;
     auto written = file.update(
       [&](protocol::trust_store& s) {
-        s.trust(protocol::sha256_hex(id), name, "added by hand", 1);
+        s.trust(protocol::sha256_hex(id), name, "added by hand", now);
         return true;
       },
       error);
@@ -769,4 +771,41 @@ TEST_CASE_METHOD(auth_fixture,
   CHECK_FALSE(stored_trusted(id));
   CHECK(stored_trusted(other));
   CHECK(stored_trusted(client_id(62)));
+}
+
+// The operator pairs the device again from another terminal while the
+// revoke is still unsaved: that pairing is newer and wins.
+TEST_CASE_METHOD(auth_fixture,
+                 "a client paired again after an unsaved revoke stays paired",
+                 "[auth]") {
+  const auto id = client_id(63);
+  trust_in_file(id, "Back");
+  start();
+  CHECK(valid(token_for(id, 1)));
+  const auto good_file = file_text();
+  {
+    std::ofstream out{dir / "trust.json", std::ios::binary | std::ios::trunc};
+    out << "garbage";
+  }
+  auto msg = ask<std::string>(auth, atom::revoke_v, protocol::short_id(id));
+  REQUIRE(msg->value);
+  {
+    std::ofstream out{dir / "trust.json", std::ios::binary | std::ios::trunc};
+    out << good_file;
+  }
+  advance(500ms);
+  auto refused = authorise(id, "Back", "10.0.0.1", 2);
+  CHECK_FALSE(refused->value); // still revoked: it is asked about
+  withdraw(2);
+  auto later = std::chrono::duration_cast<std::chrono::seconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count()
+               + 60;
+  trust_in_file(id, "Back", later); // `clients add` of a listed client
+  advance(500ms);
+  auto again = authorise(id, "Back", "10.0.0.1", 3);
+  REQUIRE(again->value);
+  CHECK(again->value->verdict == authorise_verdict::granted);
+  advance(60s); // the flush keeps it
+  CHECK(stored_trusted(id));
 }
