@@ -1,8 +1,6 @@
 #include "platform/files.hpp"
 
 #include <chrono>
-#include <fstream>
-#include <iterator>
 #include <random>
 #include <thread>
 
@@ -80,16 +78,29 @@ std::error_code write_file_atomically(const std::filesystem::path& path,
   return {};
 }
 
+// Shared for deletion too: a reader (the server's poll of trust.json) must
+// not make another process's atomic replace (MoveFileExW) of the file fail.
 std::error_code read_file(const std::filesystem::path& path,
                           std::string& contents) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
     return ec ? ec : std::make_error_code(std::errc::not_supported);
-  std::ifstream in{path, std::ios::binary};
-  if (!in)
-    return std::make_error_code(std::errc::permission_denied);
-  contents.assign(std::istreambuf_iterator<char>{in}, {});
-  return {};
+  handle_guard file{::CreateFileW(
+    path.c_str(), GENERIC_READ,
+    FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
+    OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr)};
+  if (!file.valid())
+    return last_error();
+  contents.clear();
+  char buffer[16 * 1024];
+  for (;;) {
+    DWORD got = 0;
+    if (!::ReadFile(file.get(), buffer, sizeof(buffer), &got, nullptr))
+      return last_error();
+    if (got == 0)
+      return {};
+    contents.append(buffer, got);
+  }
 }
 
 std::error_code create_private_dir(const std::filesystem::path& dir) {
