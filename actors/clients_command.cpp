@@ -30,10 +30,29 @@ admin_outcome apply(protocol::trust_store& store, const clients_request& req) {
   return {true, describe_clients(store), std::nullopt};
 }
 
+/// The first line of standard input, without surrounding blanks; at most
+/// `limit` characters are kept (more is no client id anyway).
+std::string read_stdin_line(std::size_t limit) {
+  std::string line;
+  for (int c = std::getchar(); c != EOF && c != '\n'; c = std::getchar())
+    if (line.size() < limit)
+      line.push_back(static_cast<char>(c));
+  auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r'; };
+  while (!line.empty() && blank(line.back()))
+    line.pop_back();
+  auto first = line.find_first_not_of(" \t");
+  return first == std::string::npos ? std::string{} : line.substr(first);
+}
+
 } // namespace
 
 int run_clients_command(const std::filesystem::path& data_dir,
-                        const clients_request& request) {
+                        clients_request request) {
+  // `--id -`: the id comes on standard input, so that other users cannot
+  // read it from the process list (a client id is the device's secret).
+  if (request.what == clients_request::action::add
+      && request.client_id == "-")
+    request.client_id = read_stdin_line(64);
   std::string error;
   trust_store_file file{data_dir};
   if (request.what == clients_request::action::list) {

@@ -8,6 +8,6 @@ namespace openmfd::actors {
 /// (under the store's file lock, so it is safe while the server runs).
 /// Returns the process exit code.
 int run_clients_command(const std::filesystem::path& data_dir,
-                        const clients_request& request);
+                        clients_request request);
 
 } // namespace openmfd::actors

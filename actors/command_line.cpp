@@ -88,7 +88,9 @@ command parse_command_line(int argc, char** argv) {
   revoke->callback([&] { clients.what = clients_request::action::revoke; });
   auto* add = admin->add_subcommand(
     "add", "Pair a device by its client id, without a prompt");
-  add->add_option("--id", clients.client_id, "The device's client id (UUID v4)")
+  add->add_option("--id", clients.client_id,
+                  "The device's client id (UUID v4); - reads it from standard "
+                  "input, out of the process list")
     ->required();
   add->add_option("--name", clients.name, "A name to show for it")->required();
   add->callback([&] { clients.what = clients_request::action::add; });

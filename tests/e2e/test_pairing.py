@@ -346,10 +346,21 @@ class PairingTest(ServerTestCase):
 
 class ClientsCommandTest(ServerTestCase):
 
-    def clients(self, *args):
+    def clients(self, *args, stdin=None):
         return subprocess.run([SERVER, "clients", *args, "--data-dir",
                                self.data_dir], capture_output=True,
-                              text=True, timeout=20)
+                              text=True, timeout=20, input=stdin)
+
+    def test_add_reads_the_id_from_stdin(self):
+        # Out of the process list, where other users could read it.
+        client = new_client()
+        added = self.clients("add", "--id", "-", "--name", "Piped",
+                             stdin=f"  {client.upper()}  \r\n")
+        self.assertEqual(added.returncode, 0, added.stderr)
+        self.assertIn(short_id(client), self.clients("list").stdout)
+        empty = self.clients("add", "--id", "-", "--name", "x", stdin="")
+        self.assertNotEqual(empty.returncode, 0)
+        self.assertIn("UUID", empty.stderr)
 
     def test_add_list_revoke_offline(self):
         client = new_client()
