@@ -138,6 +138,12 @@ command parse_command_line(int argc, char** argv) {
                  "Connections open at once from one address")
     ->check(CLI::Range(1, 1'000'000))
     ->capture_default_str();
+  app.add_option("--connection-rate-per-address",
+                 net.connections_per_second_per_address,
+                 "New connections one address may open a second (bursts of "
+                 "twice as many; 0: no limit)")
+    ->check(CLI::Range(0.0, 1'000'000.0))
+    ->capture_default_str();
   app.add_option("--handshake-timeout", handshake_s,
                  "Seconds allowed for the TLS handshake")
     ->check(CLI::Range(0.05, 3600.0))
@@ -192,8 +198,8 @@ command parse_command_line(int argc, char** argv) {
     ->check(CLI::Range(0.1, 86400.0))
     ->capture_default_str();
   app.add_option("--allow-origin", cfg.allowed_origins,
-                 "A browser origin (https://host[:port]) allowed to use the "
-                 "API; repeatable; none by default")
+                 "A browser origin (https://host[:port], or http://) "
+                 "allowed to use the API; repeatable; none by default")
     ->transform(origin_check());
   app.add_option("--stale-after", stale_after_s,
                  "Seconds late an action stamped with `ts` may arrive")

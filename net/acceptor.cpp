@@ -4,6 +4,8 @@
 // in the stream an accepted socket becomes.
 
 #include <map>
+#include <set>
+#include <string>
 #include <optional>
 #include <unordered_map>
 
@@ -18,6 +20,7 @@
 #include "net/server.hpp"
 #include "net/tls_context.hpp"
 #include "platform/listen_socket.hpp"
+#include "protocol/rate_limiter.hpp"
 
 namespace openmfd::net {
 
@@ -63,7 +66,11 @@ public:
                       server_options options)
     : io_(io), strand_(asio::make_strand(io)), acceptor_(strand_),
       retry_timer_(strand_), streams_(std::move(streams)),
-      options_(std::move(options)) {}
+      options_(std::move(options)) {
+    double rate = options_.connections_per_second_per_address;
+    if (rate > 0)
+      connection_rate_.emplace(rate, 2 * rate, max_rate_tracked);
+  }
 
   bool bind(const asio::ip::address& address, std::string& error) {
     boost::system::error_code ec;
@@ -173,6 +180,8 @@ private:
     auto peer = socket.remote_endpoint(ec_peer).address();
     if (ec_peer) // it went away already
       return refuse(socket);
+    if (!within_rate(peer))
+      return refuse(socket);
     auto& from_peer = per_address_[peer];
     if (from_peer >= options_.max_connections_per_address) {
       log().debug("{}: refused a connection (its share)", peer.to_string());
@@ -193,6 +202,24 @@ private:
     live_.emplace(id, live_connection{conn, peer});
     conn->start();
     accept();
+  }
+
+  /// Takes one new connection from `peer`'s allowance; logs once each
+  /// time an address runs out.
+  bool within_rate(const asio::ip::address& peer) {
+    if (!connection_rate_)
+      return true;
+    auto text = peer.to_string();
+    if (!connection_rate_->take(text, std::chrono::steady_clock::now())) {
+      rate_limited_.erase(text);
+      return true;
+    }
+    if (rate_limited_.size() < max_rate_limited_logged
+        && rate_limited_.insert(text).second)
+      log().warn("{} opens connections faster than {}/s: further ones from "
+                 "it are refused for a while",
+                 text, options_.connections_per_second_per_address);
+    return false;
   }
 
   void refuse(tcp::socket& socket) {
@@ -222,6 +249,13 @@ private:
   std::shared_ptr<request_sink> sink_;
   std::unordered_map<std::uint64_t, live_connection> live_;
   std::map<asio::ip::address, std::size_t> per_address_; ///< open, by peer
+  /// Addresses with connection allowances that are not full, at most (a
+  /// full allowance is forgotten): past it, new addresses are refused.
+  static constexpr std::size_t max_rate_tracked = 4096;
+  static constexpr std::size_t max_rate_limited_logged = 256;
+  std::optional<protocol::rate_limiter> connection_rate_;
+  /// Addresses over their rate, logged once until they are within it.
+  std::set<std::string> rate_limited_;
   std::uint64_t next_id_ = 0;
   std::uint16_t port_ = 0;
   bool closing_ = false;

@@ -28,6 +28,12 @@ struct server_options {
   /// Of those, from one address: one host holding idle connections must
   /// not shut every panel out (a panel needs one to three).
   std::size_t max_connections_per_address = 32;
+  /// New connections one address may open a second on average, in bursts
+  /// of twice as many; beyond, they are closed at accept, before any TLS
+  /// work: a host opening connections in a loop would otherwise keep the
+  /// io thread doing handshakes while panels wait (a panel opens a few,
+  /// and a few more each time it reconnects). Zero: no limit.
+  double connections_per_second_per_address = 20;
   /// From TCP accept to a finished TLS handshake.
   std::chrono::milliseconds handshake_timeout{10'000};
   /// From a request's first byte to its last.

@@ -37,8 +37,8 @@ ulimit -n "$(ulimit -Hn)"
 paired=100
 for n in $(seq "$paired"); do
   id=$(cat /proc/sys/kernel/random/uuid)
-  "$server" clients add --id "$id" --name "bench $n" --data-dir "$work/data" \
-    >/dev/null
+  echo "$id" | "$server" clients add --id - --name "bench $n" \
+    --data-dir "$work/data" >/dev/null
   echo "$id bench $n" >>"$work/ids"
 done
 
@@ -52,6 +52,7 @@ start_server() {
     "${keyboard[@]}" --log-level error ${OPENMFD_BENCH_SERVER_ARGS:-} \
     --max-connections 20000 --max-sessions 20000 \
     --max-sessions-per-address 20000 --max-connections-per-address 20000 \
+    --connection-rate-per-address 0 \
     "$@" </dev/null >"$work/server.out" \
     2>"$work/server.err" &
   server_pid=$!

@@ -261,6 +261,24 @@ class FoundationTest(ServerTestCase):
         logs = server.logs()
         self.assertEqual(logs.count("its share: further ones"), 2, logs)
 
+    def test_one_address_gets_a_connection_rate(self):
+        # A host opening connections in a loop keeps the io thread doing
+        # TLS handshakes; past its rate they are closed before any.
+        server = self.start("--connection-rate-per-address", "1")  # burst 2
+        for _ in range(2):
+            self.assertEqual(request(server.port, "GET", "/info")[0], 200)
+        self.assertRefused(server)
+        # Another address is not held back.
+        raw = socket.create_connection(("127.0.0.1", server.port), timeout=10,
+                                       source_address=("127.0.0.2", 0))
+        with client_context().wrap_socket(raw) as other:
+            other.sendall(raw_request("GET", "/info"))
+            self.assertEqual(read_response(other)[0], 200)
+        self.assertServedSoon(server)  # one a second comes back
+        self.assertStopsCleanly(server)
+        logs = server.logs()
+        self.assertEqual(logs.count("opens connections faster than"), 1, logs)
+
     def test_one_address_gets_its_share_of_sessions(self):
         # An unconnected session lives 10 s; without a share per address one
         # host could hold every session and shut the panels out.

@@ -43,6 +43,7 @@ def start_server(server, data_dir):
          # sessions may still count while their panels reconnect.
          "--max-sessions-per-address", "1000",
          "--max-connections-per-address", "1000",
+         "--connection-rate-per-address", "0",
          "--log-level", "error"],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
     lines = queue.Queue()

@@ -41,6 +41,7 @@ net::server_options server_options_for(const options& opts,
   server.port = opts.port;
   // Every conformance client comes from one address: no share per address.
   server.max_connections_per_address = server.max_connections;
+  server.connections_per_second_per_address = 0;
   server.body_limit = [max_payload](std::string_view) { return max_payload; };
   return server;
 }
