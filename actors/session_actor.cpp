@@ -621,6 +621,10 @@ void on_socketio(self_ptr self, protocol::socketio_message msg) {
 
 void on_message(self_ptr self, engineio_packet packet) {
   auto& st = self->state;
+  // Attachments are held until their message is whole: a client nobody
+  // admitted may not make the server hold any.
+  if (packet.binary && st.sio != sio_phase::connected)
+    return close_session(self, "binary data before CONNECT");
   auto done = packet.binary ? st.reassembler.on_binary(packet.data)
                             : st.reassembler.on_text(packet.data);
   if (!done) {

@@ -104,6 +104,7 @@ protocol::http_response polling_ok() {
 protocol::socketio_limits socketio_limits_for(std::size_t max_payload) {
   protocol::socketio_limits limits;
   limits.max_attachment_size = max_payload;
+  limits.max_attachments_size = max_payload;
   return limits;
 }
 

@@ -458,10 +458,12 @@ result<std::optional<socketio_message>>
 socketio_reassembler::on_binary(std::string_view bytes) {
   if (!pending_)
     return socketio_errc::unexpected_attachment;
-  if (bytes.size() > limits_.max_attachment_size) {
+  if (bytes.size() > limits_.max_attachment_size
+      || bytes.size() > limits_.max_attachments_size - pending_bytes_) {
     reset();
     return socketio_errc::attachment_too_large;
   }
+  pending_bytes_ += bytes.size();
   pending_->attachments.emplace_back(bytes);
   if (pending_->attachments.size() < pending_->packet.attachments)
     return std::optional<socketio_message>{};
@@ -476,6 +478,7 @@ bool socketio_reassembler::awaiting_attachments() const noexcept {
 
 void socketio_reassembler::reset() noexcept {
   pending_.reset();
+  pending_bytes_ = 0;
 }
 
 } // namespace openmfd::protocol

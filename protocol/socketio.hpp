@@ -74,6 +74,9 @@ std::string_view to_string(socketio_packet_type t) noexcept;
 struct socketio_limits {
   std::size_t max_attachments = 16;
   std::size_t max_attachment_size = 1000000; ///< bytes per attachment
+  /// Bytes of one message's attachments together: what a message may hold
+  /// while it is being assembled.
+  std::size_t max_attachments_size = 1000000;
   unsigned max_json_depth = 32;
 };
 
@@ -197,6 +200,7 @@ public:
 private:
   socketio_limits limits_;
   std::optional<socketio_message> pending_;
+  std::size_t pending_bytes_ = 0;
 };
 
 } // namespace openmfd::protocol

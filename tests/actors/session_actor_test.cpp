@@ -558,6 +558,19 @@ TEST_CASE_METHOD(session_fixture, "binary attachments are reassembled") {
   CHECK(ws->frames[2].first == R"(433[{"ok":false,"error":"unknown_event"}])");
 }
 
+TEST_CASE_METHOD(session_fixture, "attachments before CONNECT close the "
+                                  "session") {
+  auto handshake = open(true);
+  auto ws = accept(*handshake);
+  // Two attachments declared, one sent: without the check the first one
+  // would wait in memory for the second until the connect deadline.
+  frame(*handshake, R"(452-["x",{"_placeholder":true,"num":0}])");
+  CHECK_FALSE(*ended);
+  frame(*handshake, std::string(1000, 'b'), true);
+  CHECK(ws->closed);
+  CHECK(*ended);
+}
+
 TEST_CASE_METHOD(session_fixture, "a malformed Socket.IO packet closes the "
                                   "session") {
   auto handshake = open(true);

@@ -364,6 +364,13 @@ TEST_CASE("socketio errors: every code is reached by some input",
     {"attachment over the limit",
      [&] { return reassembly_error("51-[\"a\"]", {"12345"}, small); },
      socketio_errc::attachment_too_large},
+    {"attachments over the limit together",
+     [&] {
+       auto two = small;
+       two.max_attachments_size = 6;
+       return reassembly_error("52-[\"a\"]", {"1234", "123"}, two);
+     },
+     socketio_errc::attachment_too_large},
     {"attachment with nothing waiting",
      [] { return reassembly_error("2[\"a\"]", {"x"}); },
      socketio_errc::unexpected_attachment},
