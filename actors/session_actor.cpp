@@ -38,6 +38,11 @@ constexpr auto always_answered = caf::infinite;
 /// Screen requests one session may have waiting for the screens actor.
 constexpr std::size_t max_screens_in_flight = 8;
 
+/// key_down events one session may have waiting for the injector, which
+/// every panel shares: a loop of them must not queue there without bound
+/// (scripts have their own limit, `busy` from the injector).
+constexpr std::size_t max_key_downs_in_flight = 8;
+
 /// Screen state changes one session may make per second, on average and at
 /// once: each goes to every member of the screen, so one panel's flood would
 /// otherwise cost everyone (a panel changes pages at human speed).
@@ -75,6 +80,8 @@ struct session_state {
   client_clock clock;
   /// Requests to the screens actor not answered yet.
   std::size_t screens_in_flight = 0;
+  /// key_down events not answered by the injector yet.
+  std::size_t key_downs_in_flight = 0;
   /// Screen state changes allowed (made on the first one).
   std::optional<protocol::token_bucket> screen_changes;
 };
@@ -482,6 +489,9 @@ void key_down(self_ptr self, const event_call& call) {
   if (!combo || !has_injector(self, call))
     return;
   auto& st = self->state;
+  if (st.key_downs_in_flight >= max_key_downs_in_flight)
+    return reply(self, call.to, error_result("busy"));
+  ++st.key_downs_in_flight;
   // Keys this event holds anew: on a failure they go up again, so that no
   // half of a combo stays down.
   std::vector<hid_usage> fresh;
@@ -497,6 +507,7 @@ void key_down(self_ptr self, const event_call& call) {
                            atom::key_down_v, as_actor(self), who, key);
     },
     [self, to = call.to, fresh](const caf::error& err) {
+      --self->state.key_downs_in_flight;
       if (!err)
         return reply(self, to, ok_result());
       let_go(self, fresh, [](const caf::error&) {});
@@ -508,7 +519,14 @@ void key_up(self_ptr self, const event_call& call) {
   auto combo = combo_argument(self, call);
   if (!combo || !has_injector(self, call))
     return;
-  let_go(self, combo->keys, [self, to = call.to](const caf::error& err) {
+  // Only keys this panel holds concern the injector (the others are up as
+  // far as this panel goes): key_up in a loop costs the shared injector
+  // nothing, and is never refused, so a key can always be let go.
+  std::vector<hid_usage> held;
+  for (auto key : combo->keys)
+    if (self->state.held.count(key) != 0)
+      held.push_back(key);
+  let_go(self, std::move(held), [self, to = call.to](const caf::error& err) {
     reply(self, to, err ? error_result(injector_code(err)) : ok_result());
   });
 }

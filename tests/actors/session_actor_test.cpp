@@ -1,5 +1,6 @@
 #include "actors/session_actor.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -694,6 +695,30 @@ TEST_CASE_METHOD(input_fixture, "input events go to the injector; acks "
     CHECK(send(R"(422["key_up",{"keys":"lalt+f"}])")
           == R"(432[{"ok":true}])");
     CHECK(*keys == exit_keys);
+  }
+  SECTION("key_down waiting for the injector: at most 8 per panel") {
+    // Sent at once: the injector answers none before the tenth arrives.
+    for (int id = 1; id <= 10; ++id)
+      handshake->events->on_frame(
+        "42" + std::to_string(id) + R"(["key_down",{"keys":"f"}])", false);
+    run();
+    std::vector<std::string> acks;
+    for (const auto& [text, binary] : ws->frames)
+      if (text.rfind("43", 0) == 0)
+        acks.push_back(text);
+    REQUIRE(acks.size() == 10);
+    CHECK(std::count(acks.begin(), acks.end(),
+                     R"(439[{"ok":false,"error":"busy"}])")
+          == 1);
+    CHECK(std::count(acks.begin(), acks.end(),
+                     R"(4310[{"ok":false,"error":"busy"}])")
+          == 1);
+    // Answered, they no longer count.
+    CHECK(send(R"(4211["key_down",{"keys":"f"}])") == R"(4311[{"ok":true}])");
+    // A key this panel does not hold goes up at once, ok.
+    CHECK(send(R"(4212["key_up",{"keys":"g"}])") == R"(4312[{"ok":true}])");
+    CHECK(send(R"(4213["key_up",{"keys":"f"}])") == R"(4313[{"ok":true}])");
+    CHECK(keys->back() == key_log::value_type{"f", false});
   }
   SECTION("a held key that expires is reported as key_released") {
     CHECK(send(R"(421["key_down",{"keys":"lshift"}])")
