@@ -49,6 +49,12 @@ constexpr std::size_t max_key_downs_in_flight = 8;
 constexpr double screen_changes_per_second = 30;
 constexpr double screen_change_burst = 30;
 
+/// CONNECTs one session may send (each asks the auth actor, which everyone
+/// shares, and a DISCONNECT before it lets go of keys through the injector):
+/// a few at once, then one a second; beyond, the session ends.
+constexpr double connects_per_second = 1;
+constexpr double connect_burst = 5;
+
 /// The Socket.IO connection to namespace "/".
 enum class sio_phase { waiting, authenticating, connected };
 
@@ -84,6 +90,7 @@ struct session_state {
   std::size_t key_downs_in_flight = 0;
   /// Screen state changes allowed (made on the first one).
   std::optional<protocol::token_bucket> screen_changes;
+  std::optional<protocol::token_bucket> connects;
 };
 
 using self_ptr = session_actor::stateful_pointer<session_state>;
@@ -198,6 +205,11 @@ void on_connect(self_ptr self, const protocol::socketio_packet& p) {
                                  "Invalid namespace", p.nsp));
   if (st.sio != sio_phase::waiting) // socket.io closes on this, too
     return close_session(self, "CONNECT while connected");
+  auto now = self->clock().now();
+  if (!st.connects)
+    st.connects.emplace(connects_per_second, connect_burst, now);
+  if (!st.connects->take(now))
+    return close_session(self, "CONNECT too often");
   learn_clock(self, p);
   auto me = caf::actor_cast<caf::actor>(self);
   auto token = auth_token(p);

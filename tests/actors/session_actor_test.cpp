@@ -320,6 +320,21 @@ TEST_CASE_METHOD(session_fixture, "CONNECT with a good token is admitted") {
     CHECK(held->body() == "1");
     CHECK(*ended);
   }
+  SECTION("DISCONNECT and CONNECT in a loop end the session") {
+    for (int i = 0; i < 4; ++i) { // with the first, 5 at once are allowed
+      post("41");
+      REQUIRE(connect_polling("good").rfind("40{", 0) == 0);
+    }
+    post("41");
+    CHECK_FALSE(*ended);
+    advance(1s); // one more a second
+    REQUIRE(connect_polling("good").rfind("40{", 0) == 0);
+    post("41");
+    auto held = poll();
+    post(R"(40{"token":"good"})");
+    CHECK(held->body() == "1");
+    CHECK(*ended);
+  }
   SECTION("a CONNECT after a DISCONNECT is admitted, and no deadline "
           "follows") {
     post("41");
