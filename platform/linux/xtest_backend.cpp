@@ -9,6 +9,7 @@
 
 #include <dlfcn.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <initializer_list>
 #include <map>
@@ -64,6 +65,10 @@ struct x_api {
   decltype(&::XRefreshKeyboardMapping) refresh_mapping = nullptr;
   decltype(&::XTestQueryExtension) query_xtest = nullptr;
   decltype(&::XTestFakeKeyEvent) fake_key_event = nullptr;
+  decltype(&::XSetErrorHandler) set_error_handler = nullptr;
+  decltype(&::XSetIOErrorHandler) set_io_error_handler = nullptr;
+  /// libX11 1.7 and later; without it a lost X server ends the process.
+  decltype(&::XSetIOErrorExitHandler) set_io_error_exit_handler = nullptr;
 
   // Loads both libraries; on failure returns a message for the user.
   std::string load() {
@@ -83,8 +88,11 @@ struct x_api {
               && resolve(x11, "XPending", pending)
               && resolve(x11, "XNextEvent", next_event)
               && resolve(x11, "XRefreshKeyboardMapping", refresh_mapping)
+              && resolve(x11, "XSetErrorHandler", set_error_handler)
+              && resolve(x11, "XSetIOErrorHandler", set_io_error_handler)
               && resolve(xtst, "XTestQueryExtension", query_xtest)
               && resolve(xtst, "XTestFakeKeyEvent", fake_key_event);
+    resolve(x11, "XSetIOErrorExitHandler", set_io_error_exit_handler);
     if (!ok)
       return "libX11 or libXtst lacks a function that XTest injection needs "
              "(broken or very old X libraries)";
@@ -92,21 +100,50 @@ struct x_api {
   }
 };
 
+// Xlib's default handlers end the process on an X protocol error and when
+// the connection to the X server is lost (a logout, an X server restart):
+// the whole server, its panels and their held keys with it. Here an error
+// fails the key event that met it, and a lost connection fails every
+// later one. Only the injector's thread uses the display; the handlers are
+// process-wide, so what they found is kept in atomics.
+std::atomic<bool> x_error_seen{false};
+
+int on_x_error(Display*, XErrorEvent*) {
+  x_error_seen = true;
+  return 0;
+}
+
+int on_x_io_error(Display*) {
+  return 0; // the exit handler below decides, and does not exit
+}
+
+void on_x_connection_lost(Display*, void* lost) {
+  static_cast<std::atomic<bool>*>(lost)->store(true);
+}
+
 class xtest_backend final : public keyboard_backend {
 public:
   xtest_backend(x_api api, Display* display)
     : api_(std::move(api)), display_(display) {
-    // nop
+    api_.set_error_handler(on_x_error);
+    if (api_.set_io_error_exit_handler) {
+      api_.set_io_error_handler(on_x_io_error);
+      api_.set_io_error_exit_handler(display_, on_x_connection_lost,
+                                     &connection_lost_);
+    }
   }
 
   ~xtest_backend() override {
-    api_.close_display(display_);
+    if (!connection_lost_) // a lost display cannot be closed cleanly
+      api_.close_display(display_);
   }
 
   xtest_backend(const xtest_backend&) = delete;
   xtest_backend& operator=(const xtest_backend&) = delete;
 
   std::error_code send(const key_event& event) noexcept override {
+    if (connection_lost_)
+      return backend_errc::rejected;
     apply_keymap_changes();
     KeySym keysym = event.codes.x11_keysym;
     KeyCode keycode = keycode_for(keysym, event.down);
@@ -118,9 +155,11 @@ public:
       return backend_errc::rejected;
     remember(keysym, keycode, event.down);
     // Wait until the server has processed the event: the injector's hold
-    // times are then measured from when the key really went down, and a
-    // dead connection shows up here rather than at some later call.
+    // times are then measured from when the key really went down, and an
+    // error or a dead connection shows up here rather than at a later call.
     api_.sync(display_, False);
+    if (connection_lost_ || x_error_seen.exchange(false))
+      return backend_errc::rejected;
     return {};
   }
 
@@ -168,6 +207,7 @@ private:
 
   x_api api_;
   Display* display_;
+  std::atomic<bool> connection_lost_{false};
   /// The keycode of each key that is down, by keysym.
   std::map<KeySym, KeyCode> pressed_;
 };

@@ -11,6 +11,9 @@
 #include <catch2/catch.hpp>
 
 #include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -284,4 +287,79 @@ TEST_CASE("auto picks xtest inside an X session", "[xvfb]") {
   CHECK(result.backend->name() == "xtest");
   REQUIRE_FALSE(logged.empty());
   CHECK(logged.back().find("xtest: injecting into X display") == 0);
+}
+
+namespace {
+
+// An X server of the test's own, which it can kill: Xvfb on a display
+// number it picks itself (-displayfd), reachable only through its socket.
+class own_x_server {
+public:
+  own_x_server() {
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    pid_ = ::fork();
+    REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+      ::close(fds[0]);
+      auto fd = std::to_string(fds[1]);
+      ::execlp("Xvfb", "Xvfb", "-displayfd", fd.c_str(), "-nolisten", "tcp",
+               static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::close(fds[1]);
+    std::string number;
+    char c = 0;
+    while (::read(fds[0], &c, 1) == 1 && c != '\n')
+      number.push_back(c);
+    ::close(fds[0]);
+    REQUIRE_FALSE(number.empty());
+    display_ = ":" + number;
+  }
+
+  ~own_x_server() { kill(); }
+
+  own_x_server(const own_x_server&) = delete;
+  own_x_server& operator=(const own_x_server&) = delete;
+
+  const std::string& display() const { return display_; }
+
+  void kill() {
+    if (pid_ <= 0)
+      return;
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+
+private:
+  pid_t pid_ = -1;
+  std::string display_;
+};
+
+} // namespace
+
+// Xlib's default handlers would end the whole server here (exit(1)).
+TEST_CASE("xtest fails key events, not the process, when its X server is "
+          "gone", "[xvfb]") {
+  if (!display_available())
+    return;
+  own_x_server x;
+  std::string previous = std::getenv("DISPLAY");
+  ::setenv("DISPLAY", x.display().c_str(), 1);
+  auto result = make_backend(backend_kind::xtest, backend_options{});
+  ::setenv("DISPLAY", previous.c_str(), 1);
+  INFO(result.error);
+  REQUIRE(result);
+  key_event a;
+  a.codes.x11_keysym = XK_a;
+  a.down = true;
+  CHECK_FALSE(result.backend->send(a));
+  a.down = false;
+  CHECK_FALSE(result.backend->send(a));
+  x.kill();
+  a.down = true;
+  CHECK(result.backend->send(a) == backend_errc::rejected);
+  CHECK(result.backend->send(a) == backend_errc::rejected);
+  result.backend.reset(); // and its end does not hang or exit either
 }
