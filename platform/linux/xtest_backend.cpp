@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <cstring>
 #include <initializer_list>
 #include <map>
 #include <new>
@@ -19,6 +20,7 @@
 // Xlib last: it defines macros (None, Bool, Status, ...) that would clash
 // with names in the standard headers.
 #include <X11/Xlib.h>
+#include <X11/XKBlib.h>
 #include <X11/extensions/XTest.h>
 
 namespace openmfd::platform::linux_os {
@@ -66,6 +68,11 @@ struct x_api {
   decltype(&::XTestQueryExtension) query_xtest = nullptr;
   decltype(&::XTestFakeKeyEvent) fake_key_event = nullptr;
   decltype(&::XSetErrorHandler) set_error_handler = nullptr;
+  decltype(&::XkbAllocKeyboard) xkb_alloc_keyboard = nullptr;
+  decltype(&::XkbGetNames) xkb_get_names = nullptr;
+  decltype(&::XkbFreeKeyboard) xkb_free_keyboard = nullptr;
+  decltype(&::XGetAtomName) get_atom_name = nullptr;
+  decltype(&::XFree) free = nullptr;
   decltype(&::XSetIOErrorHandler) set_io_error_handler = nullptr;
   /// libX11 1.7 and later; without it a lost X server ends the process.
   decltype(&::XSetIOErrorExitHandler) set_io_error_exit_handler = nullptr;
@@ -89,6 +96,11 @@ struct x_api {
               && resolve(x11, "XNextEvent", next_event)
               && resolve(x11, "XRefreshKeyboardMapping", refresh_mapping)
               && resolve(x11, "XSetErrorHandler", set_error_handler)
+              && resolve(x11, "XkbAllocKeyboard", xkb_alloc_keyboard)
+              && resolve(x11, "XkbGetNames", xkb_get_names)
+              && resolve(x11, "XkbFreeKeyboard", xkb_free_keyboard)
+              && resolve(x11, "XGetAtomName", get_atom_name)
+              && resolve(x11, "XFree", free)
               && resolve(x11, "XSetIOErrorHandler", set_io_error_handler)
               && resolve(xtst, "XTestQueryExtension", query_xtest)
               && resolve(xtst, "XTestFakeKeyEvent", fake_key_event);
@@ -121,10 +133,29 @@ void on_x_connection_lost(Display*, void* lost) {
   static_cast<std::atomic<bool>*>(lost)->store(true);
 }
 
+// Whether the X server numbers keys as the kernel does (evdev keycodes,
+// offset by 8): Xorg and XWayland do; some VNC servers do not.
+bool uses_evdev_keycodes(const x_api& api, Display* display) {
+  XkbDescPtr desc = api.xkb_alloc_keyboard();
+  if (desc == nullptr)
+    return false;
+  bool evdev = false;
+  if (api.xkb_get_names(display, XkbKeycodesNameMask, desc) == Success
+      && desc->names != nullptr && desc->names->keycodes != None) {
+    char* name = api.get_atom_name(display, desc->names->keycodes);
+    evdev = name != nullptr && std::strncmp(name, "evdev", 5) == 0;
+    if (name != nullptr)
+      api.free(name);
+  }
+  api.xkb_free_keyboard(desc, 0, True);
+  return evdev;
+}
+
 class xtest_backend final : public keyboard_backend {
 public:
-  xtest_backend(x_api api, Display* display)
-    : api_(std::move(api)), display_(display) {
+  xtest_backend(x_api api, Display* display, bool evdev_keycodes)
+    : api_(std::move(api)), display_(display),
+      evdev_keycodes_(evdev_keycodes) {
     api_.set_error_handler(on_x_error);
     if (api_.set_io_error_exit_handler) {
       api_.set_io_error_handler(on_x_io_error);
@@ -145,15 +176,24 @@ public:
     if (connection_lost_)
       return backend_errc::rejected;
     apply_keymap_changes();
+    // By position where the X server numbers keys as the kernel does: the
+    // key in the place of that key on a US keyboard, whatever the layout,
+    // as SendInput's scancodes and uinput do (games bind keys by place; by
+    // keysym, a German layout's '[' would be its 8 key, pressed without
+    // AltGr). Else by the keysym, in the current keymap.
+    auto evdev = event.codes.evdev;
+    bool by_place = evdev_keycodes_ && evdev != 0 && evdev + 8 <= 255;
     KeySym keysym = event.codes.x11_keysym;
-    KeyCode keycode = keycode_for(keysym, event.down);
+    KeyCode keycode = by_place ? static_cast<KeyCode>(evdev + 8)
+                               : keycode_for(keysym, event.down);
     // A keysym that the current keymap lacks has no keycode to press.
     if (keycode == 0)
       return backend_errc::unmapped_key;
     if (!api_.fake_key_event(display_, keycode, event.down ? True : False,
                              CurrentTime))
       return backend_errc::rejected;
-    remember(keysym, keycode, event.down);
+    if (!by_place)
+      remember(keysym, keycode, event.down);
     // Wait until the server has processed the event: the injector's hold
     // times are then measured from when the key really went down, and an
     // error or a dead connection shows up here rather than at a later call.
@@ -207,6 +247,7 @@ private:
 
   x_api api_;
   Display* display_;
+  const bool evdev_keycodes_;
   std::atomic<bool> connection_lost_{false};
   /// The keycode of each key that is down, by keysym.
   std::map<KeySym, KeyCode> pressed_;
@@ -240,11 +281,14 @@ backend_result make_xtest_backend(const backend_options& options) {
       + "\" has no XTEST extension: enable it in the X server's "
         "configuration, or use --injector uinput");
   }
+  bool evdev = uses_evdev_keycodes(api, display);
   diagnose(options, std::string{"xtest: injecting into X display \""} + name
                       + "\" (XTEST " + std::to_string(major) + "."
-                      + std::to_string(minor) + ")");
+                      + std::to_string(minor) + "), keys by "
+                      + (evdev ? "position" : "keysym"));
   backend_result result;
-  result.backend = std::make_unique<xtest_backend>(std::move(api), display);
+  result.backend
+    = std::make_unique<xtest_backend>(std::move(api), display, evdev);
   return result;
 }
 

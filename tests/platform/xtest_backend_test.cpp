@@ -273,6 +273,45 @@ TEST_CASE("xtest lets go of the key it pressed after a keymap change",
   CHECK_FALSE(a_still_down);
 }
 
+// On an AZERTY keyboard the key in A's place types 'q': a game bound to
+// that place must get that key. Here 'a' and 'q' swap places, as there.
+TEST_CASE("xtest presses keys by position where keycodes are evdev's",
+          "[xvfb]") {
+  if (!display_available())
+    return;
+  x_window window;
+  Display* display = test_display();
+  constexpr int evdev_a = 30; // KEY_A
+  const auto place_of_a = static_cast<KeyCode>(evdev_a + 8);
+  REQUIRE(window.keycode(XK_a) == place_of_a); // Xvfb numbers keys as evdev
+  const KeyCode place_of_q = window.keycode(XK_q);
+  REQUIRE(place_of_q != 0);
+  auto set = [&](KeyCode code, KeySym sym) {
+    KeySym syms[2] = {sym, NoSymbol};
+    XChangeKeyboardMapping(display, code, 2, syms, 1);
+    XSync(display, False);
+  };
+  set(place_of_a, XK_q);
+  set(place_of_q, XK_a);
+
+  auto result = make_backend(backend_kind::xtest, backend_options{});
+  REQUIRE(result);
+  key_event a;
+  a.codes.x11_keysym = XK_a;
+  a.codes.evdev = evdev_a;
+  a.down = true;
+  auto pressed = result.backend->send(a);
+  auto got = window.wait_for(KeyPress, 2s);
+  a.down = false;
+  auto released = result.backend->send(a);
+  set(place_of_a, XK_a); // back, for the tests that follow
+  set(place_of_q, XK_q);
+  CHECK_FALSE(pressed);
+  CHECK_FALSE(released);
+  REQUIRE(got.has_value());
+  CHECK(got->xkey.keycode == place_of_a);
+}
+
 TEST_CASE("auto picks xtest inside an X session", "[xvfb]") {
   if (!display_available())
     return;
