@@ -28,9 +28,23 @@ std::string to_string(injector_error x) {
       return "too_many_keys";
     case injector_error::cancelled:
       return "cancelled";
+    case injector_error::key_unavailable:
+      return "key_unavailable";
   }
   return "unknown";
 }
+
+namespace {
+
+/// What a panel is told when a key would not go down: a key this host has
+/// not (no key code in this backend or keymap) is not a broken keyboard.
+caf::error press_error(const std::error_code& ec) {
+  return caf::make_error(ec == platform::backend_errc::unmapped_key
+                           ? injector_error::key_unavailable
+                           : injector_error::backend_failed);
+}
+
+} // namespace
 
 std::optional<injector_error> as_injector_error(const caf::error& err) {
   if (!err || err.category() != caf::atom("injector"))
@@ -299,7 +313,7 @@ void advance(self_ptr self) {
             r.held.erase(step.key);
             log("inject").error("cannot press {}: {}",
                                 protocol::key_name(step.key), ec.message());
-            failed = caf::make_error(injector_error::backend_failed);
+            failed = press_error(ec);
           }
         }
       } else if (r.held.erase(step.key) > 0) {
@@ -384,7 +398,7 @@ caf::result<bool> key_down(self_ptr self, const caf::actor& session,
   if (auto ec = st.press(key)) {
     log("inject").error("cannot press {}: {}", protocol::key_name(key),
                         ec.message());
-    return caf::make_error(injector_error::backend_failed);
+    return press_error(ec);
   }
   auto id = st.next_id++;
   entry.held[key] = id;

@@ -108,6 +108,7 @@ enum class injector_error : std::uint8_t {
   invalid_script, ///< too many steps, a negative wait, longer than a hold
   too_many_keys,  ///< the session already holds as many keys as it may
   cancelled,      ///< dropped by release_all, the session's end or shutdown
+  key_unavailable, ///< this host's keyboard (or layout) has no such key
 };
 
 std::string to_string(injector_error x);

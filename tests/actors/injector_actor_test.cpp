@@ -46,6 +46,8 @@ public:
   std::error_code send(const platform::key_event& event) noexcept override {
     if (fail)
       return platform::backend_errc::rejected;
+    if (event.down && std::string_view{event.name} == unavailable)
+      return platform::backend_errc::unmapped_key;
     events.push_back((event.down ? "+" : "-") + std::string{event.name} + "@"
                      + std::to_string(now_ms_()));
     codes.push_back(event.codes);
@@ -59,6 +61,7 @@ public:
   std::vector<std::string> events;
   std::vector<platform::key_codes> codes;
   bool fail = false;
+  std::string unavailable; ///< a key name this keyboard has not
 
 private:
   std::function<std::int64_t()> now_ms_;
@@ -555,8 +558,23 @@ TEST_CASE_METHOD(injector_fixture, "injector: bad requests get precise errors",
   CHECK(to_string(injector_error::too_many_keys) == "too_many_keys");
   CHECK(to_string(injector_error::backend_failed) == "backend_failed");
   CHECK(to_string(injector_error::cancelled) == "cancelled");
+  CHECK(to_string(injector_error::key_unavailable) == "key_unavailable");
   CHECK_FALSE(as_injector_error(caf::error{}));
   CHECK_FALSE(as_injector_error(caf::make_error(caf::sec::request_timeout)));
+}
+
+TEST_CASE_METHOD(injector_fixture,
+                 "injector: a key this host has not is key_unavailable",
+                 "[injector]") {
+  auto inj = start();
+  auto a = make_session();
+  backend->unavailable = "lshift";
+  auto r = ask<bool>(inj, atom::key_down_v, a.handle, std::string{"A"},
+                     key_lshift);
+  CHECK(refusal(r->error) == injector_error::key_unavailable);
+  r = ask<bool>(inj, atom::run_v, a.handle, job("lshift+f"));
+  CHECK(refusal(r->error) == injector_error::key_unavailable);
+  CHECK(backend->events.empty()); // nothing went down
 }
 
 TEST_CASE_METHOD(injector_fixture,
