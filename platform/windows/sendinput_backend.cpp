@@ -43,6 +43,14 @@ public:
     self_elevated_ = elevated(GetCurrentProcess(), error).value_or(false);
   }
 
+  ~sendinput_backend() override {
+    if (desktop_ != nullptr)
+      CloseDesktop(desktop_);
+  }
+
+  sendinput_backend(const sendinput_backend&) = delete;
+  sendinput_backend& operator=(const sendinput_backend&) = delete;
+
   std::error_code send(const key_event& event) noexcept override {
     WORD scancode = event.codes.win_scancode;
     bool extended = event.codes.win_extended;
@@ -68,12 +76,16 @@ public:
     // SendInput fails while our thread is attached to a desktop that no
     // longer receives input (a UAC prompt, the lock screen, Ctrl+Alt+Del
     // switched it). Sunshine's lesson: re-attach the thread to the current
-    // input desktop and try once more.
-    if (sent != 1 && attach_to_input_desktop())
+    // input desktop and try once more. The error reported is SendInput's,
+    // not one from re-attaching.
+    DWORD error = sent == 1 ? ERROR_SUCCESS : GetLastError();
+    if (sent != 1 && attach_to_input_desktop()) {
       sent = SendInput(1, &input, sizeof input);
+      error = sent == 1 ? ERROR_SUCCESS : GetLastError();
+    }
     if (sent == 1)
       return {};
-    if (DWORD error = GetLastError(); error != ERROR_SUCCESS)
+    if (error != ERROR_SUCCESS)
       return {static_cast<int>(error), std::system_category()};
     return backend_errc::rejected;
   }
