@@ -30,13 +30,19 @@ admin_outcome apply(protocol::trust_store& store, const clients_request& req) {
   return {true, describe_clients(store), std::nullopt};
 }
 
-/// The first line of standard input, without surrounding blanks; at most
-/// `limit` characters are kept (more is no client id anyway).
+/// The first line of standard input, without surrounding blanks; empty
+/// when it is longer than `limit` (no client id is).
 std::string read_stdin_line(std::size_t limit) {
   std::string line;
-  for (int c = std::getchar(); c != EOF && c != '\n'; c = std::getchar())
+  bool too_long = false;
+  for (int c = std::getchar(); c != EOF && c != '\n'; c = std::getchar()) {
     if (line.size() < limit)
       line.push_back(static_cast<char>(c));
+    else
+      too_long = true;
+  }
+  if (too_long)
+    return {};
   auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r'; };
   while (!line.empty() && blank(line.back()))
     line.pop_back();

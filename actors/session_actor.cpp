@@ -531,14 +531,10 @@ void key_up(self_ptr self, const event_call& call) {
   auto combo = combo_argument(self, call);
   if (!combo || !has_injector(self, call))
     return;
-  // Only keys this panel holds concern the injector (the others are up as
-  // far as this panel goes): key_up in a loop costs the shared injector
-  // nothing, and is never refused, so a key can always be let go.
-  std::vector<hid_usage> held;
-  for (auto key : combo->keys)
-    if (self->state.held.count(key) != 0)
-      held.push_back(key);
-  let_go(self, std::move(held), [self, to = call.to](const caf::error& err) {
+  // Every key goes to the injector, held here or not: after a longest
+  // hold expired and the key was pressed again, this session's record may
+  // lag behind the injector's, and a key_up is never refused.
+  let_go(self, combo->keys, [self, to = call.to](const caf::error& err) {
     reply(self, to, err ? error_result(injector_code(err)) : ok_result());
   });
 }

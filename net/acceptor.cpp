@@ -3,8 +3,9 @@
 // can reach them. One for TLS, one for plain loopback HTTP; they differ only
 // in the stream an accepted socket becomes.
 
+#include <algorithm>
+#include <iterator>
 #include <map>
-#include <set>
 #include <string>
 #include <optional>
 #include <unordered_map>
@@ -68,8 +69,10 @@ public:
       retry_timer_(strand_), streams_(std::move(streams)),
       options_(std::move(options)) {
     double rate = options_.connections_per_second_per_address;
+    // A burst below one would refuse every connection.
     if (rate > 0)
-      connection_rate_.emplace(rate, 2 * rate, max_rate_tracked);
+      connection_rate_.emplace(rate, std::max(1.0, 2 * rate),
+                               max_rate_tracked);
   }
 
   bool bind(const asio::ip::address& address, std::string& error) {
@@ -204,22 +207,34 @@ private:
     accept();
   }
 
-  /// Takes one new connection from `peer`'s allowance; logs once each
-  /// time an address runs out.
+  /// Takes one new connection from `peer`'s allowance; a refusal is logged
+  /// at most once a minute per address (a host at twice its rate is
+  /// refused every other time).
   bool within_rate(const asio::ip::address& peer) {
     if (!connection_rate_)
       return true;
     auto text = peer.to_string();
-    if (!connection_rate_->take(text, std::chrono::steady_clock::now())) {
-      rate_limited_.erase(text);
+    auto now = std::chrono::steady_clock::now();
+    if (!connection_rate_->take(text, now))
       return true;
-    }
-    if (rate_limited_.size() < max_rate_limited_logged
-        && rate_limited_.insert(text).second)
-      log().warn("{} opens connections faster than {}/s: further ones from "
-                 "it are refused for a while",
-                 text, options_.connections_per_second_per_address);
+    auto last = rate_warned_.find(text);
+    if (last != rate_warned_.end() && now - last->second < rate_warn_every)
+      return false;
+    if (last == rate_warned_.end() && rate_warned_.size() >= max_rate_warned)
+      forget_old_warnings(now);
+    if (last == rate_warned_.end() && rate_warned_.size() >= max_rate_warned)
+      return false; // this many hosts over their rate: they were logged
+    rate_warned_[text] = now;
+    log().warn("{} opens connections faster than {}/s: further ones from "
+               "it are refused for a while",
+               text, options_.connections_per_second_per_address);
     return false;
+  }
+
+  void forget_old_warnings(std::chrono::steady_clock::time_point now) {
+    for (auto it = rate_warned_.begin(); it != rate_warned_.end();)
+      it = now - it->second >= rate_warn_every ? rate_warned_.erase(it)
+                                               : std::next(it);
   }
 
   void refuse(tcp::socket& socket) {
@@ -252,10 +267,11 @@ private:
   /// Addresses with connection allowances that are not full, at most (a
   /// full allowance is forgotten): past it, new addresses are refused.
   static constexpr std::size_t max_rate_tracked = 4096;
-  static constexpr std::size_t max_rate_limited_logged = 256;
+  static constexpr std::size_t max_rate_warned = 256;
+  static constexpr std::chrono::minutes rate_warn_every{1};
   std::optional<protocol::rate_limiter> connection_rate_;
-  /// Addresses over their rate, logged once until they are within it.
-  std::set<std::string> rate_limited_;
+  /// When each address over its rate was last logged.
+  std::map<std::string, std::chrono::steady_clock::time_point> rate_warned_;
   std::uint64_t next_id_ = 0;
   std::uint16_t port_ = 0;
   bool closing_ = false;

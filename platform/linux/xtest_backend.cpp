@@ -73,6 +73,7 @@ struct x_api {
   decltype(&::XkbFreeKeyboard) xkb_free_keyboard = nullptr;
   decltype(&::XGetAtomName) get_atom_name = nullptr;
   decltype(&::XFree) free = nullptr;
+  decltype(&::XDisplayKeycodes) display_keycodes = nullptr;
   decltype(&::XSetIOErrorHandler) set_io_error_handler = nullptr;
   /// libX11 1.7 and later; without it a lost X server ends the process.
   decltype(&::XSetIOErrorExitHandler) set_io_error_exit_handler = nullptr;
@@ -101,6 +102,7 @@ struct x_api {
               && resolve(x11, "XkbFreeKeyboard", xkb_free_keyboard)
               && resolve(x11, "XGetAtomName", get_atom_name)
               && resolve(x11, "XFree", free)
+              && resolve(x11, "XDisplayKeycodes", display_keycodes)
               && resolve(x11, "XSetIOErrorHandler", set_io_error_handler)
               && resolve(xtst, "XTestQueryExtension", query_xtest)
               && resolve(xtst, "XTestFakeKeyEvent", fake_key_event);
@@ -156,6 +158,7 @@ public:
   xtest_backend(x_api api, Display* display, bool evdev_keycodes)
     : api_(std::move(api)), display_(display),
       evdev_keycodes_(evdev_keycodes) {
+    api_.display_keycodes(display_, &min_keycode_, &max_keycode_);
     api_.set_error_handler(on_x_error);
     if (api_.set_io_error_exit_handler) {
       api_.set_io_error_handler(on_x_io_error);
@@ -181,8 +184,11 @@ public:
     // as SendInput's scancodes and uinput do (games bind keys by place; by
     // keysym, a German layout's '[' would be its 8 key, pressed without
     // AltGr). Else by the keysym, in the current keymap.
-    auto evdev = event.codes.evdev;
-    bool by_place = evdev_keycodes_ && evdev != 0 && evdev + 8 <= 255;
+    int evdev = event.codes.evdev;
+    bool by_place = evdev_keycodes_ && evdev != 0;
+    // A place the X server has no key code for is a key it has not.
+    if (by_place && (evdev + 8 < min_keycode_ || evdev + 8 > max_keycode_))
+      return backend_errc::unmapped_key;
     KeySym keysym = event.codes.x11_keysym;
     KeyCode keycode = by_place ? static_cast<KeyCode>(evdev + 8)
                                : keycode_for(keysym, event.down);
@@ -248,6 +254,8 @@ private:
   x_api api_;
   Display* display_;
   const bool evdev_keycodes_;
+  int min_keycode_ = 8;
+  int max_keycode_ = 255;
   std::atomic<bool> connection_lost_{false};
   /// The keycode of each key that is down, by keysym.
   std::map<KeySym, KeyCode> pressed_;

@@ -730,7 +730,6 @@ TEST_CASE_METHOD(input_fixture, "input events go to the injector; acks "
           == 1);
     // Answered, they no longer count.
     CHECK(send(R"(4211["key_down",{"keys":"f"}])") == R"(4311[{"ok":true}])");
-    // A key this panel does not hold goes up at once, ok.
     CHECK(send(R"(4212["key_up",{"keys":"g"}])") == R"(4312[{"ok":true}])");
     CHECK(send(R"(4213["key_up",{"keys":"f"}])") == R"(4313[{"ok":true}])");
     CHECK(keys->back() == key_log::value_type{"f", false});

@@ -165,11 +165,11 @@ class PairingTest(ServerTestCase):
         b = Pending(server.port, second, "Second")
         time.sleep(0.3)  # the second waits behind the first
         self.assertEqual(sum("device code" in l for l in server.stdout_text), 1)
-        self.answer(server, "y")
+        # Typed twice (or pasted): the second answer was meant for the
+        # first request too, not for the one that comes up right after.
+        self.answer(server, "y\nn")
         self.assertEqual(a.outcome()[0], 200)
         self.wait_prompt(server, second)
-        # An answer right after the switch was meant for the first.
-        self.answer(server, "n")
         server.wait_stdout(lambda l: "just changed" in l)
         time.sleep(2.1)
         self.answer(server, "n")
