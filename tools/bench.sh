@@ -104,6 +104,12 @@ row machine "do-nothing echo, 100 connections (/s)" "-" \
 row machine "bare TLS connects/s, resumed / full" "-" \
   "$(figure machine .tls_resumed.connects_per_s) / $(figure machine \
   .tls_full.connects_per_s)"
+row machine "do-nothing TLS WebSocket echo, 1 conn. p50 (us)" "-" \
+  "$(figure machine .websocket_echo_one.round_trip_us.p50)"
+row machine "do-nothing TLS WebSocket echo, 100 conn. (/s)" "-" \
+  "$(figure machine .websocket_echo_many.round_trips_per_s)"
+row machine "storm with fixed answers, TLS resumed (/s)" "-" \
+  "$(figure machine .connect_flow.connects_per_s)"
 
 errors() { figure "$1" '"\(.errors) errors \(.error_kinds)"'; }
 

@@ -68,6 +68,32 @@ TEST_CASE("baseline: TLS connects resume unless told not to",
   CHECK(full.resumed == 0);
 }
 
+TEST_CASE("baseline: storm connects with fixed answers go all the way",
+          "[loadtest][baseline]") {
+  auto settings = small_run();
+  const auto& flow = measured().connect_flow;
+  CHECK(flow.failures == 0);
+  REQUIRE(flow.connects > settings.tls_clients);
+  CHECK(flow.connect_time.count() == flow.connects);
+  CHECK(flow.resumed >= flow.connects - settings.tls_clients);
+}
+
+TEST_CASE("baseline: the WebSocket echo checks and times each round trip",
+          "[loadtest][baseline]") {
+  auto settings = small_run();
+  const auto& figures = measured();
+  for (const auto* echo :
+       {&figures.websocket_echo_one, &figures.websocket_echo_many}) {
+    CHECK(echo->mismatches == 0);
+    CHECK(echo->round_trips > 0);
+    CHECK(echo->round_trip.count() == echo->round_trips);
+    CHECK(echo->round_trip.min() > 0);
+    CHECK(echo->window_s >= 0.3);
+  }
+  // Every one of the four connections had its turns.
+  CHECK(figures.websocket_echo_many.round_trips >= settings.clients);
+}
+
 TEST_CASE("baseline: the JSON report carries the measured figures",
           "[loadtest][baseline]") {
   auto settings = small_run();
@@ -85,8 +111,24 @@ TEST_CASE("baseline: the JSON report carries the measured figures",
   CHECK(report.at("tls_resumed").at("connects").to_number<std::uint64_t>()
         == figures.tls_resumed.connects);
   CHECK(report.at("tls_full").at("resumed").to_number<std::uint64_t>() == 0);
+  CHECK(report.at("websocket_echo_many")
+          .at("connections")
+          .to_number<std::uint64_t>()
+        == settings.clients);
+  CHECK(report.at("websocket_echo_one")
+          .at("round_trip_us")
+          .at("count")
+          .to_number<std::uint64_t>()
+        == figures.websocket_echo_one.round_trips);
   auto text = render_baseline_text(settings, figures);
   CHECK(text.find("4 connections") != std::string::npos);
   CHECK(text.find("TLS 1.3 connects, resumed, 2 at once") != std::string::npos);
   CHECK(text.find("TLS 1.3 connects, full handshakes") != std::string::npos);
+  CHECK(report.at("connect_flow").at("connects").to_number<std::uint64_t>()
+        == figures.connect_flow.connects);
+  CHECK(text.find("storm connects with fixed answers") != std::string::npos);
+  CHECK(text.find("WebSocket echo over TLS, 1 connection:")
+        != std::string::npos);
+  CHECK(text.find("WebSocket echo over TLS, 4 connections:")
+        != std::string::npos);
 }

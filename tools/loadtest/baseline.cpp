@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include <boost/asio/coroutine.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -17,6 +18,15 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <boost/beast/websocket/stream.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "net/identity_store.hpp"
@@ -30,6 +40,9 @@ namespace {
 
 namespace net = boost::asio;
 namespace ssl = net::ssl;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+namespace http = beast::http;
 using tcp = net::ip::tcp;
 using boost::system::error_code;
 using clock_type = std::chrono::steady_clock;
@@ -304,6 +317,25 @@ std::shared_ptr<ssl::context> server_tls() {
   return context;
 }
 
+/// A TLS 1.3 client that takes any certificate (the probe's own).
+ssl::context client_tls() {
+  ssl::context context{ssl::context::tls_client};
+  context.set_verify_mode(ssl::verify_none);
+  SSL_CTX_set_min_proto_version(context.native_handle(), TLS1_3_VERSION);
+  return context;
+}
+
+/// Both sides of a TLS probe: the server's context, io (to be run on a
+/// thread of its own) and listening socket; the client's context and io.
+struct tls_probe_sides {
+  std::shared_ptr<ssl::context> server_context = server_tls();
+  ssl::context client_context = client_tls();
+  net::io_context server_io{1};
+  net::io_context client_io{1};
+  tcp::acceptor acceptor = listen_on_loopback(server_io);
+  tcp::endpoint server_endpoint = acceptor.local_endpoint();
+};
+
 /// Accepts until closed; each connection: the server's handshake on the
 /// server's TLS stream, one byte read and answered, then a plain close. A
 /// failed accept (out of descriptors, say) is tried again a little later.
@@ -338,6 +370,13 @@ void accept_tls(tcp::acceptor& acceptor, ssl::context& context) {
     });
     accept_tls(acceptor, context);
   });
+}
+
+/// Keeps the session a connect was given for the next one. A copy: OpenSSL
+/// spoils a session whose connection ends without close_notify.
+void keep_session(SSL* connection, std::shared_ptr<SSL_SESSION>& kept) {
+  if (auto* session = SSL_get0_session(connection))
+    kept.reset(SSL_SESSION_dup(session), SSL_SESSION_free);
 }
 
 /// One panel of the TLS probe: connects again as soon as a connect ends,
@@ -409,10 +448,8 @@ private:
         figures_.connect_time.record(ns_since(started_));
       }
     }
-    // A copy: OpenSSL spoils a session whose connection ends without
-    // close_notify, and this one ends with a plain close.
-    if (auto* session = answered ? SSL_get0_session(native) : nullptr)
-      session_.reset(SSL_SESSION_dup(session), SSL_SESSION_free);
+    if (answered)
+      keep_session(native, session_);
     error_code ignored;
     stream_->next_layer().close(ignored);
     connect();
@@ -433,25 +470,420 @@ private:
 tls_connect_figures run_tls_connects(const baseline_settings& s,
                                      bool resume) {
   tls_connect_figures figures;
-  auto server_context = server_tls();
-  ssl::context client_context{ssl::context::tls_client};
-  client_context.set_verify_mode(ssl::verify_none);
-  SSL_CTX_set_min_proto_version(client_context.native_handle(),
-                                TLS1_3_VERSION);
-  net::io_context server_io{1};
-  net::io_context client_io{1};
-  auto acceptor = listen_on_loopback(server_io);
-  auto server_endpoint = acceptor.local_endpoint();
-  accept_tls(acceptor, *server_context);
+  tls_probe_sides sides;
+  accept_tls(sides.acceptor, *sides.server_context);
   bool counting = true;
   std::vector<std::unique_ptr<tls_connector>> connectors;
   for (std::size_t i = 0; i < s.tls_clients; ++i) {
     connectors.push_back(std::make_unique<tls_connector>(
-      client_io, client_context, server_endpoint, resume, figures, counting));
+      sides.client_io, sides.client_context, sides.server_endpoint, resume,
+      figures, counting));
     connectors.back()->connect();
   }
-  background_io server{server_io};
-  figures.window_s = run_window(client_io, s.duration, counting, connectors);
+  background_io server{sides.server_io};
+  figures.window_s
+    = run_window(sides.client_io, s.duration, counting, connectors);
+  return figures;
+}
+
+// --- WebSocket echo over TLS: the transport of every ack ------------------
+
+/// The server side: the server's TLS stream and WebSocket, echoing each
+/// message until the peer goes.
+class websocket_echo_session
+  : public std::enable_shared_from_this<websocket_echo_session> {
+public:
+  websocket_echo_session(tcp::socket socket, ssl::context& context)
+    : ws_(std::move(socket), context) {}
+
+  void start() {
+    ws_.next_layer().async_handshake([self = shared_from_this()](error_code ec) {
+      if (!ec)
+        self->ws_.async_accept([self](error_code accept_ec) {
+          if (!accept_ec)
+            self->read();
+        });
+    });
+  }
+
+private:
+  void read() {
+    ws_.async_read(buffer_, [self = shared_from_this()](error_code ec,
+                                                        std::size_t) {
+      if (!ec)
+        self->write();
+    });
+  }
+
+  void write() {
+    ws_.text(ws_.got_text());
+    ws_.async_write(buffer_.data(), [self = shared_from_this()](error_code ec,
+                                                                std::size_t) {
+      if (ec)
+        return;
+      self->buffer_.clear();
+      self->read();
+    });
+  }
+
+  websocket::stream<openmfd::net::tls_stream> ws_;
+  beast::flat_buffer buffer_;
+};
+
+/// Accepts until the probe ends; each connection echoes on its own.
+void accept_websockets(tcp::acceptor& acceptor, ssl::context& context) {
+  acceptor.async_accept([&acceptor, &context](error_code ec,
+                                              tcp::socket socket) {
+    if (ec)
+      return; // closed (the probe is over) or broken: the client will tell
+    socket.set_option(tcp::no_delay{true}, ec);
+    std::make_shared<websocket_echo_session>(std::move(socket), context)
+      ->start();
+    accept_websockets(acceptor, context);
+  });
+}
+
+/// The client side, as the tool's panels: Beast's TLS stream and WebSocket.
+/// Opens synchronously (the server side runs on its own thread), then
+/// goes closed loop; each message differs from the last.
+class websocket_echo_client {
+public:
+  websocket_echo_client(net::io_context& io, ssl::context& context,
+                        std::size_t index, std::size_t bytes,
+                        websocket_echo_figures& figures, const bool& counting)
+    : ws_(io, context),
+      index_(index),
+      sent_(bytes, 'x'),
+      figures_(figures),
+      counting_(counting) {}
+
+  void open(const tcp::endpoint& server) {
+    auto& socket = beast::get_lowest_layer(ws_).socket();
+    connect_no_delay(socket, server);
+    ws_.next_layer().handshake(ssl::stream_base::client);
+    ws_.handshake("localhost", "/");
+    ws_.text(true);
+  }
+
+  void start() {
+    for (std::size_t i = 0; i < sent_.size(); ++i)
+      sent_[i] = static_cast<char>('a' + (sequence_ + index_ + i) % 26);
+    started_ = clock_type::now();
+    ws_.async_write(net::buffer(sent_), [this](error_code ec, std::size_t) {
+      if (!ec)
+        await_echo();
+    });
+  }
+
+  void stop() {
+    error_code ignored;
+    beast::get_lowest_layer(ws_).socket().close(ignored);
+  }
+
+private:
+  void await_echo() {
+    ws_.async_read(received_, [this](error_code ec, std::size_t) {
+      if (ec)
+        return;
+      if (counting_) {
+        ++figures_.round_trips;
+        figures_.round_trip.record(ns_since(started_));
+        if (beast::buffers_to_string(received_.data()) != sent_)
+          ++figures_.mismatches;
+      }
+      received_.clear();
+      ++sequence_;
+      start();
+    });
+  }
+
+  websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws_;
+  std::size_t index_;
+  std::size_t sequence_ = 0;
+  std::string sent_;
+  beast::flat_buffer received_;
+  clock_type::time_point started_;
+  websocket_echo_figures& figures_;
+  const bool& counting_; ///< the window is open (client thread only)
+};
+
+websocket_echo_figures run_websocket_echo(const baseline_settings& s,
+                                          std::size_t connections) {
+  websocket_echo_figures figures;
+  tls_probe_sides sides;
+  accept_websockets(sides.acceptor, *sides.server_context);
+  background_io server{sides.server_io};
+  bool counting = false;
+  std::vector<std::unique_ptr<websocket_echo_client>> clients;
+  for (std::size_t i = 0; i < connections; ++i) {
+    clients.push_back(std::make_unique<websocket_echo_client>(
+      sides.client_io, sides.client_context, i, s.message_bytes, figures,
+      counting));
+    clients.back()->open(sides.server_endpoint);
+  }
+  for (auto& c : clients)
+    c->start();
+  figures.window_s
+    = run_window(sides.client_io, s.duration, counting, clients);
+  return figures;
+}
+
+// --- a panel's whole connect, with answers made up in advance -------------
+
+/// Resumes a coroutine whatever the completion's signature.
+template <class Coroutine>
+auto resume(std::shared_ptr<Coroutine> self) {
+  return [self](error_code ec, auto&&...) { (*self)(ec); };
+}
+
+/// Answers the server's part of a connect, every answer fixed and about
+/// the size of the server's own: /info, /authorise, the WebSocket upgrade,
+/// Engine.IO's open packet and Socket.IO's CONNECT. The server's TLS
+/// stream and WebSocket (as echo_session above); no parsing beyond HTTP.
+class connect_flow_session
+  : public net::coroutine,
+    public std::enable_shared_from_this<connect_flow_session> {
+public:
+  connect_flow_session(tcp::socket socket, ssl::context& context)
+    : ws_(std::move(socket), context) {}
+
+  void operator()(error_code ec = {}) {
+    if (ec)
+      return; // the client saw it too, and counts it
+    BOOST_ASIO_CORO_REENTER(this) {
+      BOOST_ASIO_CORO_YIELD ws_.next_layer().async_handshake(resume(shared_from_this()));
+      BOOST_ASIO_CORO_YIELD answer(info_answer());
+      BOOST_ASIO_CORO_YIELD answer(authorise_answer());
+      BOOST_ASIO_CORO_YIELD read_request();
+      BOOST_ASIO_CORO_YIELD ws_.async_accept(request_, resume(shared_from_this()));
+      ws_.text(true);
+      BOOST_ASIO_CORO_YIELD ws_.async_write(net::buffer(open_packet()),
+                            resume(shared_from_this()));
+      BOOST_ASIO_CORO_YIELD ws_.async_read(buffer_, resume(shared_from_this()));
+      BOOST_ASIO_CORO_YIELD ws_.async_write(net::buffer(connected_packet()),
+                            resume(shared_from_this()));
+      // Until the client's close, which Beast answers.
+      BOOST_ASIO_CORO_YIELD ws_.async_read(buffer_, resume(shared_from_this()));
+    }
+  }
+
+private:
+  static std::string info_answer() {
+    return R"({"server_id":"0b6f4a4e-3b9f-4c57-9a43-0d7e5f1c2a88",)"
+           R"("name":"baseline","version":"1.0.0","api":1,"tls_fingerprint":)"
+           R"("sha256/)" + std::string(64, 'a') + R"("})";
+  }
+  static std::string authorise_answer() {
+    return R"({"token":")" + std::string(64, 'b')
+           + R"(","expires_in":3600,"rotate_after":1800})";
+  }
+  static std::string open_packet() {
+    return R"(0{"sid":"AAAAAAAAAAAAAAAAAAAAAA","upgrades":[],)"
+           R"("pingInterval":25000,"pingTimeout":20000,"maxPayload":65536})";
+  }
+  static std::string connected_packet() {
+    return R"(40{"sid":"BBBBBBBBBBBBBBBBBBBBBB"})";
+  }
+
+  void read_request() {
+    request_ = {};
+    http::async_read(ws_.next_layer(), buffer_, request_,
+                     resume(shared_from_this()));
+  }
+
+  /// Reads a request and answers it with `body`.
+  void answer(std::string body) {
+    read_request_then_write_ = std::move(body);
+    auto self = shared_from_this();
+    request_ = {};
+    http::async_read(ws_.next_layer(), buffer_, request_,
+                     [self](error_code ec, std::size_t) {
+                       if (ec)
+                         return;
+                       auto& res = self->response_;
+                       res = {http::status::ok, 11};
+                       res.set(http::field::content_type, "application/json");
+                       res.keep_alive(true);
+                       res.body() = std::move(self->read_request_then_write_);
+                       res.prepare_payload();
+                       http::async_write(self->ws_.next_layer(), res,
+                                         resume(self));
+                     });
+  }
+
+  websocket::stream<openmfd::net::tls_stream> ws_;
+  beast::flat_buffer buffer_;
+  http::request<http::string_body> request_;
+  http::response<http::string_body> response_;
+  std::string read_request_then_write_;
+};
+
+void accept_connect_flows(tcp::acceptor& acceptor, ssl::context& context) {
+  acceptor.async_accept([&acceptor, &context](error_code ec,
+                                              tcp::socket socket) {
+    if (ec == net::error::operation_aborted)
+      return; // closed: the probe is over
+    if (!ec) {
+      socket.set_option(tcp::no_delay{true}, ec);
+      (*std::make_shared<connect_flow_session>(std::move(socket), context))();
+    }
+    accept_connect_flows(acceptor, context);
+  });
+}
+
+/// One panel connecting over and over as the tool's storm does, on the
+/// tool's own streams: TCP, TLS (offering the last connect's session),
+/// GET /info, POST /authorise, WebSocket, Engine.IO open, Socket.IO
+/// CONNECT and its answer, WebSocket close.
+class connect_flow_client
+  : public net::coroutine,
+    public std::enable_shared_from_this<connect_flow_client> {
+public:
+  connect_flow_client(net::io_context& io, ssl::context& context,
+                      tcp::endpoint server, tls_connect_figures& figures,
+                      const bool& counting)
+    : io_(io),
+      context_(context),
+      server_(server),
+      figures_(figures),
+      counting_(counting) {}
+
+  void operator()(error_code ec = {}) {
+    if (ec)
+      return end(false);
+    BOOST_ASIO_CORO_REENTER(this) {
+      for (;;) {
+        if (!counting_)
+          return; // the window has closed
+        ws_.emplace(io_, context_);
+        started_ = clock_type::now();
+        BOOST_ASIO_CORO_YIELD beast::get_lowest_layer(*ws_).async_connect(
+          server_, resume(shared_from_this()));
+        beast::get_lowest_layer(*ws_).socket().set_option(tcp::no_delay{true},
+                                                          ec);
+        if (session_)
+          SSL_set_session(ws_->next_layer().native_handle(), session_.get());
+        BOOST_ASIO_CORO_YIELD ws_->next_layer().async_handshake(ssl::stream_base::client,
+                                                resume(shared_from_this()));
+        BOOST_ASIO_CORO_YIELD exchange(http::verb::get, "/info", {});
+        BOOST_ASIO_CORO_YIELD exchange(http::verb::post, "/authorise",
+                       R"({"client_id":"6f1c9a0e-6a57-4e4b-9c1e-1f2a3b4c5d6e",)"
+                       R"("client_name":"baseline"})");
+        BOOST_ASIO_CORO_YIELD ws_->async_handshake("localhost", "/socket.io/?EIO=4&transport="
+                                   "websocket", resume(shared_from_this()));
+        BOOST_ASIO_CORO_YIELD ws_->async_read(buffer_, resume(shared_from_this()));
+        if (!starts_with(buffer_, "0{"))
+          return end(false);
+        buffer_.clear();
+        ws_->text(true);
+        BOOST_ASIO_CORO_YIELD ws_->async_write(net::buffer(connect_packet_),
+                               resume(shared_from_this()));
+        BOOST_ASIO_CORO_YIELD ws_->async_read(buffer_, resume(shared_from_this()));
+        if (!starts_with(buffer_, "40{"))
+          return end(false);
+        buffer_.clear();
+        BOOST_ASIO_CORO_YIELD ws_->async_close(websocket::close_code::normal,
+                               resume(shared_from_this()));
+        count_connect();
+      }
+    }
+  }
+
+  /// Ends the connect in flight (its handlers see operation_aborted).
+  void stop() {
+    if (ws_)
+      beast::get_lowest_layer(*ws_).close();
+  }
+
+private:
+  static bool starts_with(const beast::flat_buffer& buffer,
+                          std::string_view prefix) {
+    auto text = beast::buffers_to_string(buffer.data());
+    return text.compare(0, prefix.size(), prefix) == 0;
+  }
+
+  void exchange(http::verb verb, const char* path, std::string body) {
+    request_ = {verb, path, 11};
+    request_.set(http::field::host, "localhost");
+    request_.keep_alive(true);
+    if (verb == http::verb::post) {
+      request_.set(http::field::content_type, "application/json");
+      request_.body() = std::move(body);
+      request_.prepare_payload();
+    }
+    auto self = shared_from_this();
+    http::async_write(ws_->next_layer(), request_,
+                      [self](error_code ec, std::size_t) {
+                        if (ec)
+                          return (*self)(ec);
+                        self->response_ = {};
+                        http::async_read(self->ws_->next_layer(),
+                                         self->buffer_, self->response_,
+                                         [self](error_code read_ec,
+                                                std::size_t) {
+                                           if (!read_ec
+                                               && self->response_.result()
+                                                    != http::status::ok)
+                                             return self->end(false);
+                                           (*self)(read_ec);
+                                         });
+                      });
+  }
+
+  void count_connect() {
+    if (!counting_)
+      return;
+    auto* native = ws_->next_layer().native_handle();
+    ++figures_.connects;
+    figures_.resumed += SSL_session_reused(native) ? 1 : 0;
+    figures_.connect_time.record(ns_since(started_));
+    keep_session(native, session_);
+  }
+
+  /// A failed connect: counted, and the next one begins.
+  void end(bool answered) {
+    if (counting_ && !answered)
+      ++figures_.failures;
+    stop();
+    if (!counting_)
+      return;
+    // From the top, once the coroutine has left this step (leaving it
+    // without a yield marks it finished).
+    net::post(io_, [self = shared_from_this()] {
+      static_cast<net::coroutine&>(*self) = net::coroutine{};
+      (*self)();
+    });
+  }
+
+  net::io_context& io_;
+  ssl::context& context_;
+  tcp::endpoint server_;
+  tls_connect_figures& figures_;
+  const bool& counting_; ///< the window is open (client thread only)
+  std::optional<websocket::stream<beast::ssl_stream<beast::tcp_stream>>> ws_;
+  beast::flat_buffer buffer_;
+  http::request<http::string_body> request_;
+  http::response<http::string_body> response_;
+  std::shared_ptr<SSL_SESSION> session_;
+  clock_type::time_point started_;
+  const std::string connect_packet_ = R"(40{"token":")" + std::string(64, 'b')
+                                      + R"("})";
+};
+
+tls_connect_figures run_connect_flows(const baseline_settings& s) {
+  tls_connect_figures figures;
+  tls_probe_sides sides;
+  accept_connect_flows(sides.acceptor, *sides.server_context);
+  bool counting = true;
+  std::vector<std::shared_ptr<connect_flow_client>> clients;
+  for (std::size_t i = 0; i < s.tls_clients; ++i) {
+    clients.push_back(std::make_shared<connect_flow_client>(
+      sides.client_io, sides.client_context, sides.server_endpoint, figures,
+      counting));
+    (*clients.back())();
+  }
+  background_io server{sides.server_io};
+  figures.window_s = run_window(sides.client_io, s.duration, counting, clients);
   return figures;
 }
 
@@ -465,6 +897,9 @@ baseline_figures measure_baseline(const baseline_settings& settings) {
   run_echo(settings, figures);
   figures.tls_resumed = run_tls_connects(settings, true);
   figures.tls_full = run_tls_connects(settings, false);
+  figures.websocket_echo_one = run_websocket_echo(settings, 1);
+  figures.websocket_echo_many = run_websocket_echo(settings, settings.clients);
+  figures.connect_flow = run_connect_flows(settings);
   return figures;
 }
 
@@ -480,8 +915,7 @@ double tls_rate(const tls_connect_figures& f) {
 
 std::string tls_text(const char* what, const baseline_settings& s,
                      const tls_connect_figures& f) {
-  return std::string{"  TLS 1.3 connects, "} + what + ", "
-         + std::to_string(s.tls_clients) + " at once, one thread a side: "
+  return std::string{"  "} + what + ", " + std::to_string(s.tls_clients) + " at once, one thread a side: "
          + format_number("%.0f /s", tls_rate(f)) + " (" + std::to_string(f.resumed)
          + " of " + std::to_string(f.connects) + " resumed"
          + (f.failures ? ", " + std::to_string(f.failures) + " failed"
@@ -500,6 +934,33 @@ boost::json::object tls_json(const baseline_settings& s,
   out["failures"] = f.failures;
   out["window_s"] = f.window_s;
   out["connect_us"] = latency_json(f.connect_time, 1e3);
+  return out;
+}
+
+double websocket_rate(const websocket_echo_figures& f) {
+  return per_second(f.round_trips, f.window_s);
+}
+
+std::string websocket_text(std::size_t connections,
+                           const websocket_echo_figures& f) {
+  return "  WebSocket echo over TLS, " + std::to_string(connections)
+         + (connections == 1 ? " connection: " : " connections: ")
+         + format_number("%.0f round trips/s", websocket_rate(f))
+         + (f.mismatches
+              ? ", " + std::to_string(f.mismatches) + " echoes wrong"
+              : std::string{})
+         + "\n    round trip " + latency_text(f.round_trip, 1e3, "us") + "\n";
+}
+
+boost::json::object websocket_json(std::size_t connections,
+                                   const websocket_echo_figures& f) {
+  boost::json::object out;
+  out["connections"] = connections;
+  out["round_trips"] = f.round_trips;
+  out["round_trips_per_s"] = websocket_rate(f);
+  out["mismatches"] = f.mismatches;
+  out["window_s"] = f.window_s;
+  out["round_trip_us"] = latency_json(f.round_trip, 1e3);
   return out;
 }
 
@@ -523,8 +984,15 @@ std::string render_baseline_text(const baseline_settings& settings,
               ? ", " + std::to_string(figures.echo_mismatches)
                   + " echoes wrong"
               : std::string{})
-         + "\n" + tls_text("resumed", settings, figures.tls_resumed)
-         + tls_text("full handshakes", settings, figures.tls_full);
+         + "\n"
+         + tls_text("TLS 1.3 connects, resumed", settings, figures.tls_resumed)
+         + tls_text("TLS 1.3 connects, full handshakes", settings,
+                    figures.tls_full)
+         + tls_text("storm connects with fixed answers (TLS resumed, /info, "
+                    "/authorise, WebSocket, CONNECT)",
+                    settings, figures.connect_flow)
+         + websocket_text(1, figures.websocket_echo_one)
+         + websocket_text(settings.clients, figures.websocket_echo_many);
 }
 
 std::string render_baseline_json(const baseline_settings& settings,
@@ -543,6 +1011,10 @@ std::string render_baseline_json(const baseline_settings& settings,
   out["echo"] = std::move(echo);
   out["tls_resumed"] = tls_json(settings, figures.tls_resumed);
   out["tls_full"] = tls_json(settings, figures.tls_full);
+  out["connect_flow"] = tls_json(settings, figures.connect_flow);
+  out["websocket_echo_one"] = websocket_json(1, figures.websocket_echo_one);
+  out["websocket_echo_many"]
+    = websocket_json(settings.clients, figures.websocket_echo_many);
   return boost::json::serialize(out) + "\n";
 }
 

@@ -44,6 +44,18 @@ struct tls_connect_figures {
   histogram connect_time; ///< TCP connect to the answer byte (ns)
 };
 
+/// `connections` WebSockets over TLS, each closed loop: a text message
+/// sent, its echo read and checked. The server side is the server's own
+/// TLS stream and WebSocket (net/tls_stream, Beast), the client side the
+/// tool's; one Asio thread a side. What a panel's request and its ack cost
+/// in transport alone, with no Engine.IO, Socket.IO, JSON or actors.
+struct websocket_echo_figures {
+  std::uint64_t round_trips = 0;
+  std::uint64_t mismatches = 0; ///< must be 0
+  double window_s = 0;
+  histogram round_trip; ///< a message sent to its echo read (ns)
+};
+
 struct baseline_figures {
   /// One loopback TCP connection, a blocking client thread and a blocking
   /// echo thread: a request and its answer, nothing else (ns).
@@ -67,6 +79,20 @@ struct baseline_figures {
   /// panels and the tool do), and with a full handshake every time.
   tls_connect_figures tls_resumed;
   tls_connect_figures tls_full;
+
+  /// The WebSocket echo with one connection (an `actions` run with one
+  /// panel) and with `clients` connections (one with as many panels).
+  websocket_echo_figures websocket_echo_one;
+  websocket_echo_figures websocket_echo_many;
+
+  /// `tls_clients` panels connecting as the tool's `storm` does, each
+  /// offering its last session, against a server side that answers with
+  /// fixed text: TLS, GET /info, POST /authorise, WebSocket upgrade,
+  /// Engine.IO open, Socket.IO CONNECT and its answer, WebSocket close.
+  /// The server's TLS stream and WebSocket, the tool's client streams, one
+  /// thread a side: what a storm's complete connects cost on this machine
+  /// with no token check, actors or sessions.
+  tls_connect_figures connect_flow;
 };
 
 /// Runs the probes one after the other. Throws (boost::system::system_error,
