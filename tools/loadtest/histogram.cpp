@@ -61,13 +61,27 @@ double histogram::mean() const noexcept {
   return count_ ? static_cast<double>(sum_) / static_cast<double>(count_) : 0;
 }
 
+namespace {
+
+/// The rank of the `percent` percentile among `count` values (nearest
+/// rank). 99.9 % of 1,000 is 999.0000000000001 in floating point, which
+/// must not round up to 1,000: a product that is an integer but for
+/// rounding error is taken as that integer.
+std::uint64_t rank_of(double percent, std::uint64_t count) {
+  auto exact = std::clamp(percent, 0.0, 100.0) / 100.0
+               * static_cast<double>(count);
+  auto nearest = std::round(exact);
+  if (std::abs(exact - nearest) <= 1e-9 * std::max(nearest, 1.0))
+    return static_cast<std::uint64_t>(nearest);
+  return static_cast<std::uint64_t>(std::ceil(exact));
+}
+
+} // namespace
+
 std::uint64_t histogram::percentile(double percent) const noexcept {
   if (count_ == 0)
     return 0;
-  auto wanted = static_cast<std::uint64_t>(
-    std::ceil(std::clamp(percent, 0.0, 100.0) / 100.0
-              * static_cast<double>(count_)));
-  wanted = std::max<std::uint64_t>(wanted, 1);
+  auto wanted = std::max<std::uint64_t>(rank_of(percent, count_), 1);
   std::uint64_t seen = 0;
   for (std::size_t i = 0; i < counts_.size(); ++i) {
     seen += counts_[i];
