@@ -1,9 +1,10 @@
 """loadtest.smoke: openmfd-loadtest against the real server.
 
 Starts openmfd-server (dry-run keyboard, fresh data dir, 127.0.0.1, port 0)
-with clients pre-paired through `clients add`, runs the actions and screens
-and storm scenarios with --json and checks that nothing failed and the counts
-add up, and that reconnecting panels resume their TLS sessions.
+with clients pre-paired through `clients add`, runs the actions (over
+WebSocket and over polling), screens and storm scenarios with --json and
+checks that nothing failed and the counts add up, that reconnecting panels
+resume their TLS sessions, and that a server with another id is refused.
 Timings are not checked: this runs under sanitizers and on busy machines.
 
 Usage: smoke.py SERVER LOADTEST
@@ -35,7 +36,7 @@ def pair_clients(server, data_dir, ids_path):
 
 
 def start_server(server, data_dir):
-    """The running server and its port, read from `listening on`."""
+    """The running server, its port and its id, read from its first lines."""
     proc = subprocess.Popen(
         [server, "--data-dir", data_dir, "--bind", "127.0.0.1", "--port", "0",
          "--injector", "dry-run", "--key-hold-ms", "0",
@@ -53,6 +54,7 @@ def start_server(server, data_dir):
             lines.put(line)
 
     threading.Thread(target=pump, daemon=True).start()
+    port = None
     while True:
         try:
             line = lines.get(timeout=START_TIMEOUT)
@@ -60,20 +62,35 @@ def start_server(server, data_dir):
             proc.kill()
             raise AssertionError("the server did not say where it listens")
         if line.startswith("listening on https://"):
-            return proc, int(line.rsplit(":", 1)[1])
+            port = int(line.rsplit(":", 1)[1])
+        elif line.startswith("server id: ") and port is not None:
+            return proc, port, line.split(": ", 1)[1].strip()
 
 
-def load(loadtest, port, ids_path, pid, *args):
-    """One loadtest run's JSON report."""
+def run_load(loadtest, port, ids_path, pid, *args):
+    """One loadtest run: its JSON report and its exit code."""
     run = subprocess.run(
         [loadtest, "--port", str(port), "--ids", ids_path, "--json",
          "--server-pid", str(pid), "--timeout", "20", *args],
         capture_output=True, text=True, timeout=RUN_TIMEOUT)
     print(run.stdout, run.stderr, sep="", end="")
-    report = json.loads(run.stdout)
+    return json.loads(run.stdout), run.returncode
+
+
+def load(loadtest, port, ids_path, pid, *args):
+    """One loadtest run's JSON report, which must show no error."""
+    report, code = run_load(loadtest, port, ids_path, pid, *args)
     assert report["errors"] == 0, f"errors: {report['error_kinds']}"
-    assert run.returncode == 0, f"exit code {run.returncode}"
+    assert code == 0, f"exit code {code}"
     return report
+
+
+def check_wrong_server(report, code, clients):
+    """Every panel stops at /info when the server is not the one expected."""
+    assert code == 1, f"exit code {code}"
+    assert report["connects"] == 0, report["connects"]
+    assert report["error_kinds"] == {"server_id_mismatch": clients}, \
+        report["error_kinds"]
 
 
 def check_actions(report):
@@ -109,11 +126,18 @@ def main(server, loadtest):
     with tempfile.TemporaryDirectory(prefix="openmfd-smoke-") as tmp:
         data_dir, ids_path = f"{tmp}/data", f"{tmp}/ids"
         pair_clients(server, data_dir, ids_path)
-        proc, port = start_server(server, data_dir)
+        proc, port, server_id = start_server(server, data_dir)
         try:
-            check_actions(load(loadtest, port, ids_path, proc.pid,
-                               "--clients", "20", "--duration", "2",
-                               "--scenario", "actions"))
+            for transport in ("websocket", "polling"):
+                check_actions(load(loadtest, port, ids_path, proc.pid,
+                                   "--server-id", server_id,
+                                   "--transport", transport,
+                                   "--clients", "20", "--duration", "2",
+                                   "--scenario", "actions"))
+            check_wrong_server(*run_load(loadtest, port, ids_path, proc.pid,
+                                         "--server-id", str(uuid.uuid4()),
+                                         "--clients", "3", "--duration", "1"),
+                               3)
             check_screens(load(loadtest, port, ids_path, proc.pid,
                                "--clients", "20", "--duration", "1",
                                "--scenario", "screens",

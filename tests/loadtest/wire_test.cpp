@@ -97,12 +97,22 @@ TEST_CASE("acks are matched to their requests by id") {
   CHECK(acks.issue(20) == 1u);
   CHECK(acks.issue(30) == 2u);
   CHECK(acks.outstanding() == 3);
-  CHECK(acks.settle(1) == 20u);
+  CHECK(acks.settle(1)->sent == 20u);
   CHECK_FALSE(acks.settle(1)); // answered twice
   CHECK_FALSE(acks.settle(99)); // never asked
-  CHECK(acks.settle(0) == 10u);
-  CHECK(acks.settle(2) == 30u);
+  CHECK(acks.settle(0)->sent == 10u);
+  CHECK(acks.settle(2)->sent == 30u);
   CHECK(acks.outstanding() == 0);
+}
+
+TEST_CASE("a request's note comes back with its ack") {
+  ack_tracker acks{4};
+  auto first = acks.issue(10, 9);
+  auto second = acks.issue(20, 4);
+  REQUIRE(first);
+  REQUIRE(second);
+  CHECK(acks.settle(*second)->note == 4u);
+  CHECK(acks.settle(*first)->note == 9u);
 }
 
 TEST_CASE("no more than the capacity is outstanding") {
@@ -121,11 +131,11 @@ TEST_CASE("reused slots do not answer for old ids") {
   ack_tracker acks{2};
   for (std::uint64_t id = 0; id < 10; ++id) {
     REQUIRE(acks.issue(id) == id);
-    REQUIRE(acks.settle(id) == id);
+    REQUIRE(acks.settle(id)->sent == id);
   }
   CHECK(acks.issue(100) == 10u);
   CHECK_FALSE(acks.settle(8)); // same slot as 10, long settled
-  CHECK(acks.settle(10) == 100u);
+  CHECK(acks.settle(10)->sent == 100u);
 }
 
 TEST_CASE("overdue requests expire, younger ones stay") {
@@ -133,10 +143,10 @@ TEST_CASE("overdue requests expire, younger ones stay") {
   acks.issue(10);
   acks.issue(20);
   acks.issue(30);
-  CHECK(acks.settle(1) == 20u);
+  CHECK(acks.settle(1)->sent == 20u);
   CHECK(acks.expire(25) == 1);
   CHECK_FALSE(acks.settle(0));
   CHECK(acks.outstanding() == 1);
   CHECK(acks.expire(25) == 0);
-  CHECK(acks.settle(2) == 30u);
+  CHECK(acks.settle(2)->sent == 30u);
 }

@@ -50,7 +50,9 @@ int main(int argc, char** argv) {
     std::cout << (json ? render_baseline_json(settings, figures)
                        : render_baseline_text(settings, figures));
     auto failed = figures.echo_mismatches + figures.tls_resumed.failures
-                  + figures.tls_full.failures;
+                  + figures.tls_full.failures + figures.connect_flow.failures
+                  + figures.websocket_echo_one.mismatches
+                  + figures.websocket_echo_many.mismatches;
     return failed == 0 ? 0 : 1;
   } catch (const std::exception& e) { // a socket or TLS set-up failure
     std::cerr << "openmfd-baseline: " << e.what() << "\n";

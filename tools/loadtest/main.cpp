@@ -124,11 +124,8 @@ public:
 
   void sample(const std::vector<std::unique_ptr<worker>>& workers,
               const char* phase, double seconds) {
-    if (auto now = measure()) {
-      rss_.peak = std::max(rss_.peak.value_or(0), *now);
-      if (!rss_.start)
-        rss_.start = now;
-    }
+    if (auto now = measure(); now && !rss_.start)
+      rss_.start = now;
     if (!draw_)
       return;
     auto acks = sum(workers, [](const tally& t) -> auto& { return t.acks_ok; });
@@ -147,8 +144,13 @@ public:
               << "   " << std::flush;
   }
 
-  std::optional<std::uint64_t> measure() const {
-    return opts_.server_pid ? resident_kib(*opts_.server_pid) : std::nullopt;
+  /// The server's memory now (also for the peak).
+  std::optional<std::uint64_t> measure() {
+    auto now = opts_.server_pid ? resident_kib(*opts_.server_pid)
+                                : std::nullopt;
+    if (now)
+      rss_.peak = std::max(rss_.peak.value_or(0), *now);
+    return now;
   }
 
   void finish_line() const {
@@ -165,7 +167,7 @@ private:
 /// Connects, runs the load for --duration, stops; returns the facts.
 run_facts drive(const options& opts,
                 std::vector<std::unique_ptr<worker>>& workers) {
-  run_facts facts{opts, 0, 0, {}};
+  run_facts facts{opts, 0, 0, 0, {}};
   observer watch{opts, facts.rss};
   watch.sample(workers, "connecting", 0);
   std::vector<std::thread> threads;
@@ -176,12 +178,19 @@ run_facts drive(const options& opts,
     return std::any_of(workers.begin(), workers.end(),
                        [](const auto& w) { return w->connecting(); });
   };
-  while (connecting()) {
+  auto connect_deadline = began + opts.connect_phase;
+  while (connecting() && clock_type::now() < connect_deadline) {
     std::this_thread::sleep_for(progress_period);
     watch.sample(workers, "connecting",
                  std::chrono::duration<double>(clock_type::now() - began)
                    .count());
   }
+  // Connects still in flight go on (each bounded by --timeout) and join
+  // the load if they get there.
+  for (auto& w : workers)
+    w->stop_connecting();
+  facts.connect_phase_s
+    = std::chrono::duration<double>(clock_type::now() - began).count();
   facts.rss.connected = watch.measure();
   facts.connected_at_start
     = sum(workers, [](const tally& t) -> auto& { return t.open_sessions; });

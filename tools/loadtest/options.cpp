@@ -37,7 +37,7 @@ const char* to_string(scenario s) noexcept {
 
 std::variant<options, int> parse_options(int argc, char** argv) {
   options opts;
-  double duration_s = 10, timeout_s = 10;
+  double duration_s = 10, timeout_s = 10, connect_phase_s = 300;
   CLI::App app{"Simulates paired OpenMFD panels against a running server and "
                "reports connect times, throughput and latency.",
                "openmfd-loadtest"};
@@ -80,6 +80,11 @@ std::variant<options, int> parse_options(int argc, char** argv) {
                  "Seconds any one step (connect, ack, handshake) may take")
     ->check(CLI::Range(0.1, max_timeout_s))
     ->capture_default_str();
+  app.add_option("--connect-phase", connect_phase_s,
+                 "Seconds the connect phase may take at most; clients not "
+                 "connected by then are counted as errors")
+    ->check(CLI::Range(0.1, max_duration_s))
+    ->capture_default_str();
   app.add_option("--action", opts.action, "run_action name (see list_actions)")
     ->capture_default_str();
   app.add_option("--screen-members", opts.screen_members,
@@ -111,6 +116,7 @@ std::variant<options, int> parse_options(int argc, char** argv) {
   }
   opts.duration = to_ms(duration_s);
   opts.timeout = to_ms(timeout_s);
+  opts.connect_phase = to_ms(connect_phase_s);
   return opts;
 }
 

@@ -25,6 +25,9 @@ struct options {
   double rate = 0;
   unsigned threads = 1;
   std::chrono::milliseconds timeout{10'000}; ///< every single wait
+  /// The longest the connect phase may take; the load then starts with
+  /// the sessions that are open.
+  std::chrono::milliseconds connect_phase{300'000};
   std::string action = "generic.enter";
   std::size_t screen_members = 10;
   std::size_t connect_concurrency = 64;

@@ -169,8 +169,8 @@ protected:
     auto in = parse_inbound(text);
     switch (in.kind) {
       case inbound_kind::open:
-        heartbeat_ = std::chrono::milliseconds{in.open->ping_interval_ms
-                                               + in.open->ping_timeout_ms};
+        heartbeat_ = {std::chrono::milliseconds{in.open->ping_interval_ms},
+                      std::chrono::milliseconds{in.open->ping_timeout_ms}};
         on_open(*in.open);
         return transmit(connect_frame(who_.token));
       case inbound_kind::ping:
@@ -259,7 +259,7 @@ private:
   beast::flat_buffer buffer_;
   request request_;
   response response_;
-  std::chrono::milliseconds heartbeat_{};
+  heartbeat_terms heartbeat_{};
   bool connected_ = false; ///< CONNECT answered and not finished
   bool closing_ = false;   ///< close() was called
   bool done_ = false;      ///< finished: nothing more happens

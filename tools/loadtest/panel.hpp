@@ -44,14 +44,19 @@ struct credentials {
   std::shared_ptr<SSL_SESSION> tls_session;
 };
 
+/// The server's heartbeat, from its Engine.IO open packet.
+struct heartbeat_terms {
+  std::chrono::milliseconds interval{}; ///< between the server's pings
+  std::chrono::milliseconds timeout{};  ///< how late one may be on top
+};
+
 /// The owner's side of a panel; `slot` is the number the panel was made with.
 class panel_events {
 public:
-  /// The Socket.IO CONNECT was answered: events may be sent now. A ping
-  /// is due at least once per `heartbeat` (ping interval + timeout);
-  /// `tls_resumed`: the TLS handshake resumed an earlier session.
-  virtual void on_connected(std::size_t slot,
-                            std::chrono::milliseconds heartbeat,
+  /// The Socket.IO CONNECT was answered: events may be sent now. Pings
+  /// come on `heartbeat`'s terms; `tls_resumed`: the TLS handshake resumed
+  /// an earlier session.
+  virtual void on_connected(std::size_t slot, heartbeat_terms heartbeat,
                             bool tls_resumed)
     = 0;
   /// An ack or an event received after CONNECT.

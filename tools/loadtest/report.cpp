@@ -60,6 +60,7 @@ std::string render_json(const tally& t, const run_facts& facts) {
   out["transport"] = transport_name(o.transport);
   out["clients"] = o.clients;
   out["window_s"] = facts.window_s;
+  out["connect_phase_s"] = facts.connect_phase_s;
   out["connects"] = t.connects.get();
   out["tls_resumed_connects"] = t.resumed_connects.get();
   out["connected_at_start"] = facts.connected_at_start;
@@ -99,7 +100,8 @@ std::string render_text(const tally& t, const run_facts& facts) {
                     + format_number("%.1f s", facts.window_s));
   row("connects", std::to_string(t.connects.get()) + " ("
                     + std::to_string(facts.connected_at_start)
-                    + " open at start, "
+                    + " open at start after "
+                    + format_number("%.1f s", facts.connect_phase_s) + ", "
                     + std::to_string(t.resumed_connects.get())
                     + " on resumed TLS)");
   row("connect time", latency_text(t.connect_ns, 1e6, "ms"));

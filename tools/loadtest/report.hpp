@@ -24,6 +24,7 @@ struct memory_samples {
 struct run_facts {
   const options& opts;
   double window_s = 0;            ///< how long the load was on
+  double connect_phase_s = 0;     ///< how long connecting took
   std::size_t connected_at_start; ///< sessions open when the load began
   memory_samples rss;
 };

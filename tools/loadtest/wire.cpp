@@ -154,17 +154,18 @@ std::optional<std::uint64_t> screen_state_stamp(const inbound& event) {
 
 ack_tracker::ack_tracker(std::size_t capacity) : ring_(capacity) {}
 
-std::optional<std::uint64_t> ack_tracker::issue(std::uint64_t now) {
+std::optional<std::uint64_t> ack_tracker::issue(std::uint64_t now,
+                                                std::uint64_t note) {
   skip_settled();
   if (next_ - oldest_ >= ring_.size())
     return std::nullopt;
   auto id = next_++;
-  slot(id) = {id, now, true};
+  slot(id) = {id, now, note, true};
   ++outstanding_;
   return id;
 }
 
-std::optional<std::uint64_t> ack_tracker::settle(std::uint64_t id) {
+std::optional<ack_tracker::request> ack_tracker::settle(std::uint64_t id) {
   if (id < oldest_ || id >= next_)
     return std::nullopt;
   auto& e = slot(id);
@@ -172,7 +173,7 @@ std::optional<std::uint64_t> ack_tracker::settle(std::uint64_t id) {
     return std::nullopt;
   e.live = false;
   --outstanding_;
-  return e.sent;
+  return request{e.sent, e.note};
 }
 
 std::size_t ack_tracker::expire(std::uint64_t cutoff) {

@@ -76,18 +76,25 @@ inbound parse_inbound(std::string_view frame);
 /// The `t` stamp of a `screen_state` event made from `screen_state_frame`.
 std::optional<std::uint64_t> screen_state_stamp(const inbound& event);
 
-/// Ack ids a panel has in flight and when each was sent. Ids are issued in
-/// increasing order from 0; at most `capacity` are outstanding, so memory is
-/// fixed. Times are in whatever unit the caller uses (ns here).
+/// Ack ids a panel has in flight, when each was sent and what the caller
+/// noted with it. Ids are issued in increasing order from 0; at most
+/// `capacity` are outstanding, so memory is fixed. Times are in whatever
+/// unit the caller uses (ns here).
 class ack_tracker {
 public:
+  struct request {
+    std::uint64_t sent = 0;
+    std::uint64_t note = 0; ///< what `issue` was given
+  };
+
   explicit ack_tracker(std::size_t capacity);
 
   /// The next id, or nullopt when `capacity` requests are outstanding.
-  std::optional<std::uint64_t> issue(std::uint64_t now);
+  std::optional<std::uint64_t> issue(std::uint64_t now,
+                                     std::uint64_t note = 0);
 
-  /// When `id` was issued, if it is outstanding; it no longer is after this.
-  std::optional<std::uint64_t> settle(std::uint64_t id);
+  /// The request `id`, if it is outstanding; it no longer is after this.
+  std::optional<request> settle(std::uint64_t id);
 
   /// Forgets the requests issued before `cutoff`; returns how many.
   std::size_t expire(std::uint64_t cutoff);
@@ -98,6 +105,7 @@ private:
   struct entry {
     std::uint64_t id = 0;
     std::uint64_t sent = 0;
+    std::uint64_t note = 0;
     bool live = false;
   };
   entry& slot(std::uint64_t id) { return ring_[id % ring_.size()]; }

@@ -14,6 +14,11 @@ using namespace std::chrono_literals;
 
 constexpr auto sweep_period = 100ms;
 constexpr auto tick_period = 1ms;
+/// How late past its interval a ping may be at the end of a run before it
+/// counts as missed (the run may be shorter than interval + timeout).
+constexpr auto ping_grace = 2s;
+/// A churner whose connect failed tries again after this, not at once.
+constexpr auto reconnect_pause = 100ms;
 constexpr std::string_view joins_screen = "load-joins";
 
 std::uint64_t now_ns() {
@@ -77,6 +82,15 @@ void worker::run() {
   io_.run();
 }
 
+void worker::stop_connecting() {
+  net::post(io_, [this] {
+    if (auto never = slots_.size() - next_to_open_)
+      tally_.error("connect_phase_over", never);
+    next_to_open_ = slots_.size();
+    connecting_.store(false);
+  });
+}
+
 void worker::start_load() {
   net::post(io_, [this] { begin(); });
 }
@@ -89,8 +103,12 @@ void worker::stop_load() {
 
 void worker::open(std::size_t i) {
   auto& s = slots_[i];
+  // Every connect goes the whole way, /info and /authorise included: a
+  // storm's connects are complete ones, and a token would expire.
+  s.who.token.clear();
   s.link = make_panel(io_, tls_, settings_.where, s.who, i, *this);
   s.connect_started = now_ns();
+  s.live = true;
   ++live_links_;
   s.link->start();
 }
@@ -117,7 +135,7 @@ void worker::check_connect_phase() {
     connecting_.store(false);
 }
 
-void worker::on_connected(std::size_t i, std::chrono::milliseconds heartbeat,
+void worker::on_connected(std::size_t i, heartbeat_terms heartbeat,
                           bool tls_resumed) {
   auto& s = slots_[i];
   auto now = now_ns();
@@ -129,7 +147,8 @@ void worker::on_connected(std::size_t i, std::chrono::milliseconds heartbeat,
   s.connect_started = 0;
   s.connected = true;
   s.last_ping = now;
-  s.heartbeat = to_ns(heartbeat);
+  s.ping_interval = to_ns(heartbeat.interval);
+  s.ping_timeout = to_ns(heartbeat.timeout);
   if (is_screen_role(s.job.what) && !s.joined && !s.join_pending)
     join_screen(i);
   if (s.job.what == role::churner && loading_) {
@@ -141,6 +160,7 @@ void worker::on_connected(std::size_t i, std::chrono::milliseconds heartbeat,
 
 void worker::on_closed(std::size_t i, std::string_view error) {
   auto& s = slots_[i];
+  s.live = false;
   --live_links_;
   if (s.connected)
     tally_.open_sessions.sub();
@@ -154,10 +174,21 @@ void worker::on_closed(std::size_t i, std::string_view error) {
     give_up_join(s);
   }
   first_attempt_over(s);
+  if (s.job.what != role::churner || !loading_)
+    return;
+  if (!error.empty())
+    return reopen_later(i);
   // The panel is still running its own callback: reconnect from a fresh
   // handler.
-  if (s.job.what == role::churner && loading_)
-    net::post(io_, [this, i] { open(i); });
+  net::post(io_, [this, i] { open(i); });
+}
+
+void worker::reopen_later(std::size_t i) {
+  auto pause = std::make_shared<net::steady_timer>(io_, reconnect_pause);
+  pause->async_wait([this, i, pause](boost::system::error_code) {
+    if (loading_)
+      open(i);
+  });
 }
 
 void worker::on_ping(std::size_t i) {
@@ -190,11 +221,11 @@ void worker::give_up_join(slot& s) {
 void worker::on_joined(std::size_t i, const inbound& ack) {
   auto& s = slots_[i];
   s.join_pending = false;
-  s.joined = true;
   --pending_joins_;
   check_connect_phase();
   if (!ack.ok)
     return tally_.error("join:" + ack.text);
+  s.joined = true;
   ++screens_[s.job.screen].joined;
 }
 
@@ -211,7 +242,13 @@ bool worker::send_request(std::size_t i) {
   if (!may_request(s))
     return false;
   auto now = now_ns();
-  auto id = s.acks.issue(now);
+  // A screen change, once accepted, is owed to the other members.
+  std::uint64_t audience = 0;
+  if (s.job.what == role::screen_setter) {
+    auto joined = screens_[s.job.screen].joined;
+    audience = joined > 0 ? joined - 1 : 0;
+  }
+  auto id = s.acks.issue(now, audience);
   if (!id)
     return false;
   std::string frame;
@@ -222,11 +259,8 @@ bool worker::send_request(std::size_t i) {
     case role::joiner:
       join_event_.write(*id, frame);
       break;
-    default: { // screen_setter: the members but itself should hear of it
+    default: // screen_setter
       frame = screen_state_frame(screen_name(s.job.screen), now, *id);
-      auto joined = screens_[s.job.screen].joined;
-      tally_.expected_deliveries.add(joined > 0 ? joined - 1 : 0);
-    }
   }
   tally_.requests.add();
   s.link->send(std::move(frame));
@@ -235,14 +269,15 @@ bool worker::send_request(std::size_t i) {
 
 void worker::on_ack(std::size_t i, const inbound& ack) {
   auto& s = slots_[i];
-  auto sent = s.acks.settle(ack.ack_id);
-  if (!sent)
+  auto request = s.acks.settle(ack.ack_id);
+  if (!request)
     return tally_.error("unexpected_ack");
   if (s.join_pending)
     return on_joined(i, ack);
   if (ack.ok) {
     tally_.acks_ok.add();
-    tally_.ack_ns.record(now_ns() - *sent);
+    tally_.ack_ns.record(now_ns() - request->sent);
+    tally_.expected_deliveries.add(request->note);
   } else {
     tally_.acks_failed.add();
     tally_.error("ack:" + ack.text);
@@ -270,8 +305,12 @@ void worker::begin() {
   load_started_ = now_ns();
   for (std::size_t i = 0; i < slots_.size(); ++i) {
     auto& s = slots_[i];
-    if (s.job.what == role::churner && s.connected)
-      s.link->close();
+    if (s.job.what == role::churner) {
+      if (s.connected)
+        s.link->close();
+      else if (!s.live) // its first connect failed: again
+        open(i);
+    }
     if (closed_loop())
       send_request(i);
   }
@@ -280,6 +319,7 @@ void worker::begin() {
 }
 
 void worker::end() {
+  check_pinged_at_end(now_ns());
   loading_ = false;
   stopping_ = true;
   tick_timer_.cancel();
@@ -297,13 +337,20 @@ void worker::tick() {
     bool sent = false;
     for (std::size_t tries = 0; tries < requesters_.size() && !sent; ++tries)
       sent = send_request(requesters_[next_requester_++ % requesters_.size()]);
-    if (!sent) { // everyone is at --max-in-flight: skip what is due now
-      tally_.error("in_flight_limit", due - issued_);
+    if (!sent) { // nobody may send: skip what is due now
+      record_skipped(due - issued_);
       issued_ = due;
       break;
     }
   }
   arm_tick();
+}
+
+void worker::record_skipped(std::uint64_t count) {
+  for (auto i : requesters_)
+    if (may_request(slots_[i])) // connected, so at --max-in-flight
+      return tally_.error("in_flight_limit", count);
+  tally_.error("no_sender", count);
 }
 
 void worker::arm_tick() {
@@ -322,6 +369,7 @@ void worker::check_deadlines(std::size_t i, std::uint64_t now) {
   auto& s = slots_[i];
   if (s.connect_started && now - s.connect_started > timeout_ns_) {
     tally_.error("connect_timeout");
+    s.connect_started = 0; // counted once, however long the close takes
     s.link->close();
     return;
   }
@@ -331,9 +379,20 @@ void worker::check_deadlines(std::size_t i, std::uint64_t now) {
     if (loading_ && closed_loop())
       send_request(i);
   }
-  if (s.connected && now - s.last_ping > s.heartbeat + timeout_ns_) {
+  // The client's own rule: a ping later than interval + timeout means the
+  // server is gone.
+  if (s.connected && now - s.last_ping > s.ping_interval + s.ping_timeout) {
     tally_.error("missed_heartbeat");
     s.last_ping = now;
+  }
+}
+
+void worker::check_pinged_at_end(std::uint64_t now) {
+  for (auto& s : slots_) {
+    if (s.connected && now - s.last_ping > s.ping_interval + to_ns(ping_grace)) {
+      tally_.error("missed_heartbeat");
+      s.last_ping = now;
+    }
   }
 }
 

@@ -51,6 +51,9 @@ public:
   /// (bounded by the timeout), closes every panel; `run` then returns.
   void stop_load();
 
+  /// From any thread: opens no more members; those never opened are
+  /// counted as `connect_phase_over` errors.
+  void stop_connecting();
   /// True until every member's first connect has succeeded or failed.
   bool connecting() const noexcept { return connecting_.load(); }
   /// Live counts while running; everything once `run` has returned.
@@ -67,8 +70,10 @@ private:
     std::shared_ptr<panel> link;
     std::uint64_t connect_started = 0; ///< ns; 0 unless connecting
     std::uint64_t last_ping = 0;
-    std::uint64_t heartbeat = 0; ///< ns between pings, at most
+    std::uint64_t ping_interval = 0; ///< ns between the server's pings
+    std::uint64_t ping_timeout = 0;  ///< ns a ping may be late
     bool first_attempt = true;
+    bool live = false; ///< `link` is open or closing
     bool connected = false;
     bool join_pending = false; ///< its join_screen awaits the ack
     bool joined = false;
@@ -78,13 +83,14 @@ private:
     std::size_t setter = 0;
   };
 
-  void on_connected(std::size_t i, std::chrono::milliseconds heartbeat,
+  void on_connected(std::size_t i, heartbeat_terms heartbeat,
                     bool tls_resumed) override;
   void on_inbound(std::size_t i, const inbound& in) override;
   void on_ping(std::size_t i) override;
   void on_closed(std::size_t i, std::string_view error) override;
 
   void open(std::size_t i);
+  void reopen_later(std::size_t i);
   void open_more();
   void first_attempt_over(slot& s);
   void check_connect_phase();
@@ -101,6 +107,8 @@ private:
   void sweep();
   void arm_sweep();
   void check_deadlines(std::size_t i, std::uint64_t now);
+  void check_pinged_at_end(std::uint64_t now);
+  void record_skipped(std::uint64_t count);
   void wind_down(std::uint64_t now);
   bool closed_loop() const noexcept { return settings_.rate <= 0; }
 
