@@ -379,6 +379,29 @@ void keep_session(SSL* connection, std::shared_ptr<SSL_SESSION>& kept) {
     kept.reset(SSL_SESSION_dup(session), SSL_SESSION_free);
 }
 
+/// A connect probe: the server side accepted by `accept`, and
+/// `tls_clients` Connectors (made with `args` after the server's address),
+/// each connecting over and over for the window.
+template <class Connector, class Accept, class... Args>
+tls_connect_figures run_connect_probe(const baseline_settings& s,
+                                      Accept accept, Args... args) {
+  tls_connect_figures figures;
+  tls_probe_sides sides;
+  accept(sides.acceptor, *sides.server_context);
+  bool counting = true;
+  std::vector<std::shared_ptr<Connector>> connectors;
+  for (std::size_t i = 0; i < s.tls_clients; ++i) {
+    connectors.push_back(std::make_shared<Connector>(
+      sides.client_io, sides.client_context, sides.server_endpoint, args...,
+      figures, counting));
+    connectors.back()->connect();
+  }
+  background_io server{sides.server_io};
+  figures.window_s
+    = run_window(sides.client_io, s.duration, counting, connectors);
+  return figures;
+}
+
 /// One panel of the TLS probe: connects again as soon as a connect ends,
 /// offering the session its last connect was given (as the tool does).
 class tls_connector {
@@ -469,21 +492,7 @@ private:
 
 tls_connect_figures run_tls_connects(const baseline_settings& s,
                                      bool resume) {
-  tls_connect_figures figures;
-  tls_probe_sides sides;
-  accept_tls(sides.acceptor, *sides.server_context);
-  bool counting = true;
-  std::vector<std::unique_ptr<tls_connector>> connectors;
-  for (std::size_t i = 0; i < s.tls_clients; ++i) {
-    connectors.push_back(std::make_unique<tls_connector>(
-      sides.client_io, sides.client_context, sides.server_endpoint, resume,
-      figures, counting));
-    connectors.back()->connect();
-  }
-  background_io server{sides.server_io};
-  figures.window_s
-    = run_window(sides.client_io, s.duration, counting, connectors);
-  return figures;
+  return run_connect_probe<tls_connector>(s, accept_tls, resume);
 }
 
 // --- WebSocket echo over TLS: the transport of every ack ------------------
@@ -789,6 +798,9 @@ public:
     }
   }
 
+  /// Starts connecting, over and over while the window is open.
+  void connect() { (*this)(); }
+
   /// Ends the connect in flight (its handlers see operation_aborted).
   void stop() {
     if (ws_)
@@ -871,20 +883,7 @@ private:
 };
 
 tls_connect_figures run_connect_flows(const baseline_settings& s) {
-  tls_connect_figures figures;
-  tls_probe_sides sides;
-  accept_connect_flows(sides.acceptor, *sides.server_context);
-  bool counting = true;
-  std::vector<std::shared_ptr<connect_flow_client>> clients;
-  for (std::size_t i = 0; i < s.tls_clients; ++i) {
-    clients.push_back(std::make_shared<connect_flow_client>(
-      sides.client_io, sides.client_context, sides.server_endpoint, figures,
-      counting));
-    (*clients.back())();
-  }
-  background_io server{sides.server_io};
-  figures.window_s = run_window(sides.client_io, s.duration, counting, clients);
-  return figures;
+  return run_connect_probe<connect_flow_client>(s, accept_connect_flows);
 }
 
 } // namespace
