@@ -105,6 +105,16 @@ TEST_CASE("acks are matched to their requests by id") {
   CHECK(acks.outstanding() == 0);
 }
 
+TEST_CASE("an expired request was issued but is no longer outstanding") {
+  ack_tracker acks{4};
+  auto id = acks.issue(10);
+  REQUIRE(id);
+  CHECK(acks.expire(11) == 1);
+  CHECK_FALSE(acks.settle(*id));
+  CHECK(acks.issued(*id));
+  CHECK_FALSE(acks.issued(*id + 1));
+}
+
 TEST_CASE("a request's note comes back with its ack") {
   ack_tracker acks{4};
   auto first = acks.issue(10, 9);

@@ -96,6 +96,9 @@ public:
   /// The request `id`, if it is outstanding; it no longer is after this.
   std::optional<request> settle(std::uint64_t id);
 
+  /// Whether `id` was ever issued (answered, expired or outstanding).
+  bool issued(std::uint64_t id) const noexcept { return id < next_; }
+
   /// Forgets the requests issued before `cutoff`; returns how many.
   std::size_t expire(std::uint64_t cutoff);
 

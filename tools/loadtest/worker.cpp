@@ -270,8 +270,12 @@ bool worker::send_request(std::size_t i) {
 void worker::on_ack(std::size_t i, const inbound& ack) {
   auto& s = slots_[i];
   auto request = s.acks.settle(ack.ack_id);
-  if (!request)
-    return tally_.error("unexpected_ack");
+  if (!request) {
+    // An answer after its timeout was counted then (ack_timeout).
+    if (!s.acks.issued(ack.ack_id))
+      tally_.error("unexpected_ack");
+    return;
+  }
   if (s.join_pending)
     return on_joined(i, ack);
   if (ack.ok) {
