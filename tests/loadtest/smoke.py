@@ -99,6 +99,7 @@ def check_actions(report):
     assert report["acks_ok"] > 0
     assert report["requests"] == report["acks_ok"], "unanswered requests"
     assert report["ack_us"]["count"] == report["acks_ok"]
+    assert report["send_lag_us"]["count"] == 0  # closed loop: no schedule
     assert report["server_rss_kib"]["peak"] > 0
 
 
@@ -108,6 +109,8 @@ def check_screens(report):
     # 4 screens of 5: every set reaches the 4 other members.
     assert report["expected_deliveries"] == 4 * report["requests"]
     assert report["deliveries"] == report["expected_deliveries"]
+    # Open loop: every request's lateness against its schedule is known.
+    assert report["send_lag_us"]["count"] == report["requests"]
 
 
 def check_storm(report, clients, resuming):

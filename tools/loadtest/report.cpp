@@ -75,6 +75,7 @@ std::string render_json(const tally& t, const run_facts& facts) {
   out["deliveries"] = t.deliveries.get();
   out["expected_deliveries"] = t.expected_deliveries.get();
   out["delivery_us"] = latency_json(t.delivery_ns, 1e3);
+  out["send_lag_us"] = latency_json(t.send_lag_ns, 1e3);
   out["pings"] = t.pings.get();
   out["errors"] = t.errors.get();
   json::object kinds;
@@ -115,6 +116,8 @@ std::string render_text(const tally& t, const run_facts& facts) {
                     + format_number("%.0f acks/s",
                              per_second(t.acks_ok.get(), facts.window_s)));
   row("ack latency", latency_text(t.ack_ns, 1e3, "us"));
+  if (t.send_lag_ns.count() > 0)
+    row("send lag", latency_text(t.send_lag_ns, 1e3, "us"));
   if (t.expected_deliveries.get() > 0 || t.deliveries.get() > 0) {
     row("deliveries", std::to_string(t.deliveries.get()) + " of "
                         + std::to_string(t.expected_deliveries.get())

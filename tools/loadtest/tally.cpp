@@ -27,6 +27,7 @@ void tally::merge(const tally& other) {
   connect_ns.merge(other.connect_ns);
   ack_ns.merge(other.ack_ns);
   delivery_ns.merge(other.delivery_ns);
+  send_lag_ns.merge(other.send_lag_ns);
   for (const auto& [kind, n] : other.error_kinds)
     error_kinds[kind] += n;
 }

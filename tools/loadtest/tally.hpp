@@ -46,6 +46,9 @@ struct tally {
   histogram connect_ns;
   histogram ack_ns;
   histogram delivery_ns;
+  /// Open loop: how long after its scheduled time each request left (the
+  /// tool's own lateness, not part of the ack latency).
+  histogram send_lag_ns;
   std::map<std::string, std::uint64_t, std::less<>> error_kinds;
 
   /// Counts one error of `kind` (`n` times).

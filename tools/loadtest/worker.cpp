@@ -13,7 +13,6 @@ namespace net = boost::asio;
 using namespace std::chrono_literals;
 
 constexpr auto sweep_period = 100ms;
-constexpr auto tick_period = 1ms;
 /// How late past its interval a ping may be at the end of a run before it
 /// counts as missed (the run may be shorter than interval + timeout).
 constexpr auto ping_grace = 2s;
@@ -335,12 +334,15 @@ void worker::tick() {
   // request would go out after the load window, as the links close.
   if (!loading_)
     return;
-  auto elapsed_s = static_cast<double>(now_ns() - load_started_) * 1e-9;
+  auto now = now_ns();
+  auto elapsed_s = static_cast<double>(now - load_started_) * 1e-9;
   auto due = static_cast<std::uint64_t>(elapsed_s * settings_.rate);
   for (; issued_ < due; ++issued_) {
     bool sent = false;
     for (std::size_t tries = 0; tries < requesters_.size() && !sent; ++tries)
       sent = send_request(requesters_[next_requester_++ % requesters_.size()]);
+    if (sent)
+      tally_.send_lag_ns.record(since_due(issued_, now));
     if (!sent) { // nobody may send: skip what is due now
       record_skipped(due - issued_);
       issued_ = due;
@@ -348,6 +350,19 @@ void worker::tick() {
     }
   }
   arm_tick();
+}
+
+std::uint64_t worker::due_at(std::uint64_t request) const {
+  // Request k (from 0) falls due once elapsed * rate reaches k + 1.
+  return load_started_
+         + static_cast<std::uint64_t>(static_cast<double>(request + 1) * 1e9
+                                      / settings_.rate);
+}
+
+std::uint64_t worker::since_due(std::uint64_t request,
+                                std::uint64_t now) const {
+  auto due = due_at(request);
+  return now > due ? now - due : 0;
 }
 
 void worker::record_skipped(std::uint64_t count) {
@@ -360,7 +375,10 @@ void worker::record_skipped(std::uint64_t count) {
 void worker::arm_tick() {
   if (!loading_)
     return;
-  tick_timer_.expires_after(tick_period);
+  // Wakes when the next request falls due, not on a fixed tick: a request
+  // should not wait for the tool.
+  tick_timer_.expires_at(std::chrono::steady_clock::time_point{
+    std::chrono::nanoseconds{due_at(issued_)}});
   tick_timer_.async_wait([this](boost::system::error_code ec) {
     if (!ec)
       tick();

@@ -109,6 +109,9 @@ private:
   void check_deadlines(std::size_t i, std::uint64_t now);
   void check_pinged_at_end(std::uint64_t now);
   void record_skipped(std::uint64_t count);
+  /// Open loop: when `request` falls due (ns), and how long ago that was.
+  std::uint64_t due_at(std::uint64_t request) const;
+  std::uint64_t since_due(std::uint64_t request, std::uint64_t now) const;
   void wind_down(std::uint64_t now);
   bool closed_loop() const noexcept { return settings_.rate <= 0; }
 
